@@ -1,0 +1,203 @@
+//! The public builder: what `#[ws_test]` expands to, and what a hand-written harness (a property-test loop, a
+//! custom test runner) calls directly.
+
+use std::borrow::Cow;
+use std::future::Future;
+use std::time::Duration;
+
+use crate::harness;
+
+/// Which tokio scheduler runs the test. Same meaning as `#[tokio::test(flavor = ...)]`.
+///
+/// ```
+/// let threads = ws_test::Builder::new("two_workers")
+///     .flavor(ws_test::Flavor::MultiThread)
+///     .worker_threads(2)
+///     .run(async { tokio::runtime::Handle::current().metrics().num_workers() });
+/// assert_eq!(threads, 2);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Flavor {
+    /// Everything on the test's own thread; the clock starts paused. The default.
+    #[default]
+    CurrentThread,
+    /// A pool of worker threads; always real time, because tokio cannot pause a multi-thread runtime's clock.
+    MultiThread,
+    /// tokio's `LocalRuntime`: like `CurrentThread`, and `tokio::task::spawn_local` works without a `LocalSet`.
+    Local,
+}
+
+/// What a panic in a spawned task does to the test. Same meaning as `#[tokio::test(unhandled_panic = ...)]`, on stable
+/// Rust (tokio's own option needs `--cfg tokio_unstable`).
+///
+/// ```should_panic
+/// ws_test::Builder::new("stops_at_first_task_panic")
+///     .unhandled_panic(ws_test::UnhandledPanic::ShutdownRuntime)
+///     .run(async {
+///         tokio::spawn(async { panic!("boom") });
+///         std::future::pending::<()>().await
+///     });
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum UnhandledPanic {
+    /// The panic ends only that task; whoever awaits its `JoinHandle` sees the error. tokio's default.
+    #[default]
+    Ignore,
+    /// The first panic of a spawned task (including `spawn_blocking` jobs) ends the test at once, failing it with
+    /// the panic's message and location.
+    ShutdownRuntime,
+}
+
+/// Runs one test on a fresh tokio runtime of its own, with a virtual clock and a real-time budget.
+///
+/// `#[ws_test]` expands to a call of this builder; call it by hand where an attribute does not fit. Every setting has
+/// the attribute's default: current-thread runtime, clock paused (auto-advancing: a sleep of an hour returns at once),
+/// a real-time budget from `WS_TEST_TIMEOUT` or else 60 s.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// for seed in 0..3u64 {
+///     ws_test::Builder::new(format!("backoff_with_seed_{seed}"))
+///         .timeout(Duration::from_secs(5))
+///         .run(async move {
+///             let start = tokio::time::Instant::now();
+///             tokio::time::sleep(Duration::from_secs(60 * (seed + 1))).await;
+///             assert_eq!(start.elapsed(), Duration::from_secs(60 * (seed + 1)));
+///         });
+/// }
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "a builder does nothing until `.run(body)` is called"]
+pub struct Builder {
+    pub(crate) test_name: Cow<'static, str>,
+    pub(crate) flavor: Flavor,
+    pub(crate) worker_threads: Option<usize>,
+    pub(crate) start_paused: Option<bool>,
+    pub(crate) unhandled_panic: UnhandledPanic,
+    pub(crate) runtime_name: Option<String>,
+    pub(crate) timeout: Option<Duration>,
+}
+
+impl Builder {
+    /// A builder for the test called `test_name`, which every failure message names.
+    ///
+    /// ```
+    /// ws_test::Builder::new("my_suite::connects").run(async {});
+    /// ```
+    pub fn new(test_name: impl Into<Cow<'static, str>>) -> Builder {
+        Builder {
+            test_name: test_name.into(),
+            flavor: Flavor::CurrentThread,
+            worker_threads: None,
+            start_paused: None,
+            unhandled_panic: UnhandledPanic::Ignore,
+            runtime_name: None,
+            timeout: None,
+        }
+    }
+
+    /// The scheduler; `#[ws_test(flavor = "...")]`.
+    ///
+    /// ```
+    /// ws_test::Builder::new("local")
+    ///     .flavor(ws_test::Flavor::Local)
+    ///     .run(async { tokio::task::spawn_local(async {}).await.unwrap() });
+    /// ```
+    pub fn flavor(mut self, flavor: Flavor) -> Builder {
+        self.flavor = flavor;
+        self
+    }
+
+    /// Worker threads of a [`Flavor::MultiThread`] runtime (default: one per core); `worker_threads = N`.
+    ///
+    /// ```
+    /// ws_test::Builder::new("workers")
+    ///     .flavor(ws_test::Flavor::MultiThread)
+    ///     .worker_threads(3)
+    ///     .run(async {});
+    /// ```
+    pub fn worker_threads(mut self, count: usize) -> Builder {
+        self.worker_threads = Some(count);
+        self
+    }
+
+    /// Whether the clock starts paused; `start_paused = bool`. Defaults to `true` for the current-thread and local
+    /// flavors, where a paused clock advances by itself whenever every task waits, and `false` for multi-thread.
+    /// `false` gives a real-time runtime, for tests of real network I/O or that call `tokio::time::pause()`
+    /// themselves.
+    ///
+    /// ```
+    /// ws_test::Builder::new("real_time")
+    ///     .start_paused(false)
+    ///     .run(async {
+    ///         let start = std::time::Instant::now();
+    ///         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    ///         assert!(start.elapsed() >= std::time::Duration::from_millis(20));
+    ///     });
+    /// ```
+    pub fn start_paused(mut self, paused: bool) -> Builder {
+        self.start_paused = Some(paused);
+        self
+    }
+
+    /// What a panic in a spawned task does; `unhandled_panic = "..."`. See [`UnhandledPanic`].
+    ///
+    /// ```
+    /// ws_test::Builder::new("observes_panic")
+    ///     .unhandled_panic(ws_test::UnhandledPanic::Ignore)
+    ///     .run(async {
+    ///         let join = tokio::spawn(async { panic!("expected") });
+    ///         assert!(join.await.unwrap_err().is_panic());
+    ///     });
+    /// ```
+    pub fn unhandled_panic(mut self, behaviour: UnhandledPanic) -> Builder {
+        self.unhandled_panic = behaviour;
+        self
+    }
+
+    /// The tokio runtime's name (tokio's `Builder::name`); `name = "..."` in the attribute.
+    ///
+    /// ```
+    /// ws_test::Builder::new("named").runtime_name("ticker-runtime").run(async {});
+    /// ```
+    pub fn runtime_name(mut self, name: impl Into<String>) -> Builder {
+        self.runtime_name = Some(name.into());
+        self
+    }
+
+    /// The test's budget in real (wall-clock) time; `timeout = "60s"`. Without it: `WS_TEST_TIMEOUT` when set
+    /// (e.g. `WS_TEST_TIMEOUT=2m cargo test`), else 60 s. A test still running at the end of its budget fails with
+    /// a message naming it and showing both clocks; one whose thread is stuck in a blocking call and cannot be
+    /// woken ends the test process with exit code 124, so the terminal never hangs.
+    ///
+    /// ```should_panic
+    /// // A real-time runtime waiting for a message that never comes.
+    /// ws_test::Builder::new("waits_forever")
+    ///     .start_paused(false)
+    ///     .timeout(std::time::Duration::from_millis(100))
+    ///     .run(std::future::pending::<()>());
+    /// ```
+    pub fn timeout(mut self, budget: Duration) -> Builder {
+        self.timeout = Some(budget);
+        self
+    }
+
+    /// Builds the runtime, runs `body` on it to completion, shuts the runtime down and returns the body's output.
+    ///
+    /// # Panics
+    ///
+    /// When the test fails: the body panicked (its panic is passed on unchanged), the real-time budget ran out, a
+    /// spawned task panicked under [`UnhandledPanic::ShutdownRuntime`], a `WS_TEST_*` variable does not parse, or
+    /// the settings contradict each other (`start_paused(true)` or `worker_threads` where they cannot apply).
+    ///
+    /// ```
+    /// let answer = ws_test::Builder::new("returns").run(async { 42 });
+    /// assert_eq!(answer, 42);
+    /// ```
+    pub fn run<T>(self, body: impl Future<Output = T>) -> T {
+        harness::run(self, Box::pin(body))
+    }
+}

@@ -1,0 +1,37 @@
+//! The one interface between the harness and the guards. A guard starts with the test (its constructor takes the
+//! [`TestContext`]), may stop the body early by firing the test's interrupt, reports what it found once the body is
+//! over, and stops watching when dropped, after the runtime has shut down. Adding a guard: a new module implementing
+//! [`Guard`], and one line in [`start_all`].
+
+use std::sync::Arc;
+
+use tokio::runtime::Handle;
+
+use crate::clock::Clocks;
+use crate::failure::Failure;
+use crate::interrupt::Interrupt;
+use crate::settings::Settings;
+use crate::{panics, watchdog};
+
+/// What every guard may know about the running test.
+pub(crate) struct TestContext {
+    pub(crate) settings: Settings,
+    pub(crate) runtime: Handle,
+    pub(crate) clocks: Clocks,
+    pub(crate) interrupt: Arc<Interrupt>,
+}
+
+pub(crate) trait Guard {
+    /// Called once the body has completed or been interrupted, before the runtime shuts down.
+    fn finish(&mut self, _test: &TestContext) -> Option<Failure> {
+        None
+    }
+}
+
+/// Every guard that applies to this test, in the order they report.
+pub(crate) fn start_all(test: &TestContext) -> Vec<Box<dyn Guard>> {
+    [watchdog::start(test), panics::start(test)]
+        .into_iter()
+        .flatten()
+        .collect()
+}

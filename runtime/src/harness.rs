@@ -1,0 +1,94 @@
+//! The run pipeline behind [`Builder::run`](crate::Builder::run): settings, a fresh runtime, the guards, the body
+//! until it completes or is interrupted, the guards' findings, a bounded shutdown, and one report.
+
+use std::any::Any;
+use std::future::Future;
+use std::panic::{self, AssertUnwindSafe};
+use std::pin::Pin;
+use std::sync::Arc;
+
+use crate::builder::Builder;
+use crate::clock::Clocks;
+use crate::failure::{self, Failure};
+use crate::guard::{self, TestContext};
+use crate::interrupt::Interrupt;
+use crate::runtime::TestRuntime;
+use crate::settings::Settings;
+
+/// The text of tokio's panic when `time::pause()` runs on a clock that is already paused.
+const TIME_ALREADY_FROZEN: &str = "time is already frozen";
+
+#[track_caller]
+pub(crate) fn run<T>(builder: Builder, body: Pin<Box<dyn Future<Output = T> + '_>>) -> T {
+    let settings = Settings::resolve(builder).unwrap_or_else(|problem| panic!("{problem}"));
+    let runtime = TestRuntime::build(&settings).unwrap_or_else(|error| {
+        panic!(
+            "test `{}` cannot start: building its tokio runtime failed: {error}",
+            settings.test_name
+        )
+    });
+    let test = TestContext {
+        clocks: Clocks::start(runtime.handle()),
+        runtime: runtime.handle().clone(),
+        interrupt: Arc::new(Interrupt::default()),
+        settings,
+    };
+    let mut guards = guard::start_all(&test);
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+        runtime.block_on(test.interrupt.run_until_fired(body))
+    }));
+    let findings: Vec<Failure> = guards.iter_mut().filter_map(|guard| guard.finish(&test)).collect();
+    runtime.shut_down();
+    drop(guards);
+    conclude(&test, outcome, findings)
+}
+
+/// The body's output when nothing failed; otherwise one panic that reports every failure, the body's first.
+#[track_caller]
+fn conclude<T>(
+    test: &TestContext,
+    outcome: Result<Result<T, Failure>, Box<dyn Any + Send>>,
+    findings: Vec<Failure>,
+) -> T {
+    let first = match outcome {
+        Ok(Ok(output)) if findings.is_empty() => return output,
+        Ok(Ok(_)) => None,
+        Ok(Err(interruption)) => Some(interruption),
+        Err(payload) => match body_panic_failure(test, payload.as_ref()) {
+            Some(failure) => Some(failure),
+            // An ordinary panic of the body alone passes through untouched: its message was printed already, and
+            // `#[should_panic(expected = ...)]` sees the payload it expects.
+            None if findings.is_empty() => panic::resume_unwind(payload),
+            None => Some(Failure {
+                summary: format!(
+                    "panicked: {}",
+                    failure::panic_message(payload.as_ref()).unwrap_or("a panic without a message")
+                ),
+                help: "the body's own panic; see its message and location above.".to_string(),
+            }),
+        },
+    };
+    let failures: Vec<Failure> = first.into_iter().chain(findings).collect();
+    panic!(
+        "{}",
+        failure::render(&test.settings.test_name, test.clocks.read(), &failures)
+    );
+}
+
+/// A panic of the body that needs explaining: `tokio::time::pause()` on the clock `#[ws_test]` paused already,
+/// called from somewhere the macro cannot see.
+fn body_panic_failure(test: &TestContext, payload: &(dyn Any + Send)) -> Option<Failure> {
+    let message = failure::panic_message(payload)?;
+    if !(test.settings.start_paused && message.contains(TIME_ALREADY_FROZEN)) {
+        return None;
+    }
+    Some(Failure {
+        summary: format!("panicked: {message}"),
+        help: "tokio::time::pause() was called on a clock that #[ws_test] had already paused. A pause() call written \
+               directly in the test's body makes #[ws_test] start the clock unpaused, but this one is inside a helper \
+               the macro cannot see. Add `start_paused = false` to the attribute, e.g. \
+               #[ws_test(start_paused = false)], or drop the pause() call: the clock is paused and auto-advancing \
+               already."
+            .to_string(),
+    })
+}

@@ -1,0 +1,86 @@
+//! `#[ws_test]` replaces `#[tokio::test]` one for one and makes async test suites fast and impossible to hang.
+//!
+//! Every test gets a fresh tokio runtime of its own whose clock starts paused and advances by itself whenever every
+//! task waits, so an hour of heartbeats, back-off and timeouts takes milliseconds of real time. Every test also has
+//! a real-time budget (60 s unless told otherwise): a test still running when it runs out fails with a message that
+//! names it and shows both clocks, instead of hanging the terminal.
+//!
+//! ```
+//! use std::time::Duration;
+//! use ws_test::ws_test;
+//!
+//! #[ws_test]
+//! async fn heartbeat_every_30s_for_an_hour() {
+//!     let start = tokio::time::Instant::now();
+//!     let mut heartbeat = tokio::time::interval(Duration::from_secs(30));
+//!     for _ in 0..=120 {
+//!         heartbeat.tick().await;
+//!     }
+//!     assert_eq!(start.elapsed(), Duration::from_secs(3600)); // in about a millisecond of real time
+//! }
+//! # heartbeat_every_30s_for_an_hour();
+//! ```
+//!
+//! The attribute translates its arguments into calls of [`Builder`], which can also be called by hand.
+//! See the README for the migration from `#[tokio::test]` and a table of every argument.
+#![deny(missing_docs)]
+
+mod builder;
+mod clock;
+mod duration;
+mod environment;
+mod failure;
+mod guard;
+mod harness;
+mod interrupt;
+mod panics;
+mod runtime;
+mod settings;
+mod watchdog;
+
+pub use builder::{Builder, Flavor, UnhandledPanic};
+pub use watchdog::STUCK_EXIT_CODE;
+
+/// Runs an `async fn` test on a fresh tokio runtime with a paused, auto-advancing clock and a real-time budget.
+///
+/// Write it where you wrote `#[tokio::test]`; it takes tokio's arguments with tokio's meaning, and its own:
+///
+/// | argument | values | default |
+/// |---|---|---|
+/// | `flavor` | `"current_thread"`, `"multi_thread"`, `"local"` | `"current_thread"` |
+/// | `worker_threads` | a number above 0 (multi_thread only) | one per core |
+/// | `start_paused` | `true`, `false` (not with multi_thread) | `true`; `false` when the body calls `time::pause()` |
+/// | `unhandled_panic` | `"ignore"`, `"shutdown_runtime"` (not with multi_thread) | `"ignore"` |
+/// | `name` | the runtime's name | none |
+/// | `crate` | path to this crate, e.g. `"my_reexports::ws_test"` | `"::ws_test"` |
+/// | `timeout` | real-time budget: `"250ms"`, `"10s"`, `"2m"`, `"1h"` | `WS_TEST_TIMEOUT`, else `"60s"` |
+///
+/// ```
+/// use std::time::Duration;
+/// use ws_test::ws_test;
+///
+/// #[ws_test(timeout = "5s")]
+/// async fn reconnect_backoff_doubles() -> Result<(), tokio::time::error::Elapsed> {
+///     let start = tokio::time::Instant::now();
+///     for delay in [1, 2, 4, 8] {
+///         tokio::time::sleep(Duration::from_secs(delay)).await;
+///     }
+///     assert_eq!(start.elapsed(), Duration::from_secs(15));
+///     tokio::time::timeout(Duration::from_secs(1), async {}).await
+/// }
+/// # reconnect_backoff_doubles().unwrap();
+/// ```
+///
+/// The same attribute is also exported as [`test`], so `#[ws_test::test]` mirrors `#[tokio::test]`.
+pub use ws_test_macros::ws_test;
+
+/// `#[ws_test::test]`: the same attribute as [`ws_test`](macro@ws_test), named to mirror `#[tokio::test]`.
+///
+/// ```
+/// #[ws_test::test(flavor = "multi_thread", worker_threads = 2)]
+/// async fn runs_on_two_workers() {
+///     assert_eq!(tokio::runtime::Handle::current().metrics().num_workers(), 2);
+/// }
+/// # runs_on_two_workers();
+/// ```
+pub use ws_test_macros::ws_test as test;

@@ -1,0 +1,60 @@
+//! The test's own tokio runtime: built fresh for each test from its settings, never shared, and shut down with a
+//! bound so that a stuck `spawn_blocking` job cannot hang the end of the test.
+
+use std::future::Future;
+use std::time::Duration;
+
+use tokio::runtime::{Handle, LocalOptions, LocalRuntime, Runtime};
+
+use crate::builder::Flavor;
+use crate::settings::Settings;
+
+/// How long shutdown waits for `spawn_blocking` jobs that are still running; after that they are left to finish on
+/// their own threads (tokio would otherwise wait for them without limit).
+pub(crate) const SHUTDOWN_TIMEOUT: Duration = Duration::from_millis(500);
+
+pub(crate) enum TestRuntime {
+    Shared(Runtime),
+    Local(LocalRuntime),
+}
+
+impl TestRuntime {
+    pub(crate) fn build(settings: &Settings) -> std::io::Result<TestRuntime> {
+        let mut builder = match settings.flavor {
+            Flavor::MultiThread => tokio::runtime::Builder::new_multi_thread(),
+            Flavor::CurrentThread | Flavor::Local => tokio::runtime::Builder::new_current_thread(),
+        };
+        builder.enable_all().start_paused(settings.start_paused);
+        if let Some(count) = settings.worker_threads {
+            builder.worker_threads(count);
+        }
+        if let Some(name) = &settings.runtime_name {
+            builder.name(name);
+        }
+        Ok(match settings.flavor {
+            Flavor::Local => TestRuntime::Local(builder.build_local(LocalOptions::default())?),
+            Flavor::CurrentThread | Flavor::MultiThread => TestRuntime::Shared(builder.build()?),
+        })
+    }
+
+    pub(crate) fn handle(&self) -> &Handle {
+        match self {
+            TestRuntime::Shared(runtime) => runtime.handle(),
+            TestRuntime::Local(runtime) => runtime.handle(),
+        }
+    }
+
+    pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
+        match self {
+            TestRuntime::Shared(runtime) => runtime.block_on(future),
+            TestRuntime::Local(runtime) => runtime.block_on(future),
+        }
+    }
+
+    pub(crate) fn shut_down(self) {
+        match self {
+            TestRuntime::Shared(runtime) => runtime.shutdown_timeout(SHUTDOWN_TIMEOUT),
+            TestRuntime::Local(runtime) => runtime.shutdown_timeout(SHUTDOWN_TIMEOUT),
+        }
+    }
+}

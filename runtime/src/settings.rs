@@ -1,0 +1,64 @@
+//! A [`Builder`] checked and completed: defaults filled in from the environment, contradictions refused with a message
+//! that names the test.
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use crate::builder::{Builder, Flavor, UnhandledPanic};
+use crate::environment;
+
+/// The real-time budget when neither the builder nor `WS_TEST_TIMEOUT` sets one.
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+#[derive(Debug)]
+pub(crate) struct Settings {
+    pub(crate) test_name: Cow<'static, str>,
+    pub(crate) flavor: Flavor,
+    pub(crate) worker_threads: Option<usize>,
+    pub(crate) start_paused: bool,
+    pub(crate) unhandled_panic: UnhandledPanic,
+    pub(crate) runtime_name: Option<String>,
+    pub(crate) timeout: Duration,
+}
+
+impl Settings {
+    pub(crate) fn resolve(builder: Builder) -> Result<Settings, String> {
+        let test_name = builder.test_name;
+        let refuse = |problem: &str| Err(format!("test `{test_name}` cannot start: {problem}"));
+        let multi_thread = builder.flavor == Flavor::MultiThread;
+        if builder.start_paused == Some(true) && multi_thread {
+            return refuse(
+                "start_paused(true) requires the current_thread or local flavor: \
+                 tokio cannot pause the clock of a multi-thread runtime",
+            );
+        }
+        if builder.worker_threads.is_some() && !multi_thread {
+            return refuse("worker_threads requires the multi_thread flavor");
+        }
+        if builder.worker_threads == Some(0) {
+            return refuse("worker_threads may not be 0");
+        }
+        if builder.unhandled_panic == UnhandledPanic::ShutdownRuntime && multi_thread {
+            return refuse("unhandled_panic(ShutdownRuntime) requires the current_thread or local flavor, as in tokio");
+        }
+        if builder.timeout == Some(Duration::ZERO) {
+            return refuse("a zero timeout would fail the test at once; give it a real-time budget such as 60s");
+        }
+        let timeout = match builder.timeout {
+            Some(timeout) => timeout,
+            None => match environment::budget("WS_TEST_TIMEOUT") {
+                Ok(budget) => budget.unwrap_or(DEFAULT_TIMEOUT),
+                Err(problem) => return refuse(&problem),
+            },
+        };
+        Ok(Settings {
+            start_paused: builder.start_paused.unwrap_or(!multi_thread),
+            flavor: builder.flavor,
+            worker_threads: builder.worker_threads,
+            unhandled_panic: builder.unhandled_panic,
+            runtime_name: builder.runtime_name,
+            timeout,
+            test_name,
+        })
+    }
+}
