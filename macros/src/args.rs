@@ -125,6 +125,12 @@ impl Arguments {
             }
             "name" => {
                 let value = string_value(literal, &name)?;
+                if value.is_empty() {
+                    return Err(syn::Error::new(
+                        span,
+                        "`name` may not be empty: tokio refuses an empty runtime name.",
+                    ));
+                }
                 set_once(&mut self.runtime_name, value, duplicate)
             }
             "timeout" => {

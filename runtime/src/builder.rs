@@ -197,6 +197,7 @@ impl Builder {
     /// let answer = ws_test::Builder::new("returns").run(async { 42 });
     /// assert_eq!(answer, 42);
     /// ```
+    #[track_caller]
     pub fn run<T>(self, body: impl Future<Output = T>) -> T {
         harness::run(self, Box::pin(body))
     }

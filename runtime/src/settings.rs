@@ -41,6 +41,9 @@ impl Settings {
         if builder.unhandled_panic == UnhandledPanic::ShutdownRuntime && multi_thread {
             return refuse("unhandled_panic(ShutdownRuntime) requires the current_thread or local flavor, as in tokio");
         }
+        if builder.runtime_name.as_deref() == Some("") {
+            return refuse("runtime_name may not be empty: tokio refuses an empty runtime name");
+        }
         if builder.timeout == Some(Duration::ZERO) {
             return refuse("a zero timeout would fail the test at once; give it a real-time budget such as 60s");
         }

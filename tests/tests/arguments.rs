@@ -1,0 +1,163 @@
+//! Every argument of the attribute does what it says: tokio's with tokio's meaning, and the defaults that differ.
+
+use std::time::Duration;
+
+use tokio::runtime::{Handle, RuntimeFlavor};
+use ws_test::ws_test;
+
+#[ws_test]
+async fn an_hour_of_virtual_time_takes_well_under_a_second() {
+    let real_start = std::time::Instant::now();
+    let virtual_start = tokio::time::Instant::now();
+    tokio::time::sleep(Duration::from_secs(3600)).await;
+    assert_eq!(virtual_start.elapsed(), Duration::from_secs(3600));
+    let real = real_start.elapsed();
+    assert!(
+        real < Duration::from_secs(1),
+        "an hour of virtual time took {real:?} of real time"
+    );
+    println!("virtual 3600.000s, real {:.3}s", real.as_secs_f64());
+}
+
+#[ws_test]
+async fn default_is_a_fresh_current_thread_runtime() {
+    assert_eq!(Handle::current().runtime_flavor(), RuntimeFlavor::CurrentThread);
+    // Fresh: nothing else runs on it.
+    assert_eq!(Handle::current().metrics().num_alive_tasks(), 0);
+}
+
+#[ws_test]
+async fn every_test_gets_its_own_runtime_and_clock_part_one() {
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(Handle::current().metrics().num_alive_tasks(), 0);
+}
+
+#[ws_test]
+async fn every_test_gets_its_own_runtime_and_clock_part_two() {
+    let sleeper = tokio::spawn(tokio::time::sleep(Duration::from_secs(100)));
+    assert_eq!(Handle::current().metrics().num_alive_tasks(), 1);
+    sleeper.abort();
+}
+
+#[ws_test(start_paused = false)]
+async fn start_paused_false_really_waits() {
+    let start = std::time::Instant::now();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(
+        start.elapsed() >= Duration::from_millis(100),
+        "slept only {:?}",
+        start.elapsed()
+    );
+}
+
+#[ws_test(start_paused = true)]
+async fn start_paused_true_is_the_default_made_explicit() {
+    let start = std::time::Instant::now();
+    tokio::time::sleep(Duration::from_secs(600)).await;
+    assert!(start.elapsed() < Duration::from_secs(1));
+}
+
+#[ws_test(flavor = "multi_thread", worker_threads = 3)]
+async fn multi_thread_runs_on_its_workers_in_real_time() {
+    let handle = Handle::current();
+    assert_eq!(handle.runtime_flavor(), RuntimeFlavor::MultiThread);
+    assert_eq!(handle.metrics().num_workers(), 3);
+    let start = std::time::Instant::now();
+    tokio::spawn(tokio::time::sleep(Duration::from_millis(50)))
+        .await
+        .expect("the sleep task completes");
+    assert!(
+        start.elapsed() >= Duration::from_millis(50),
+        "multi_thread must run in real time"
+    );
+}
+
+#[ws_test(flavor = "multi_thread")]
+async fn multi_thread_without_worker_threads_uses_tokio_default() {
+    assert!(Handle::current().metrics().num_workers() >= 1);
+}
+
+#[ws_test(flavor = "current_thread")]
+async fn current_thread_flavor_is_paused_by_default() {
+    let start = std::time::Instant::now();
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert!(start.elapsed() < Duration::from_secs(1));
+}
+
+#[ws_test(flavor = "local")]
+async fn local_flavor_runs_spawn_local_without_a_local_set() {
+    let not_send = std::rc::Rc::new(5);
+    let shared = std::rc::Rc::clone(&not_send);
+    let doubled = tokio::task::spawn_local(async move {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        *shared * 2
+    });
+    assert_eq!(doubled.await.expect("the local task completes"), 10);
+    // tokio reports a LocalRuntime as current_thread; spawn_local working without a LocalSet is what proves it local.
+    assert_eq!(Handle::current().runtime_flavor(), RuntimeFlavor::CurrentThread);
+}
+
+#[ws_test(name = "ticker-runtime")]
+async fn name_sets_the_runtime_name() {
+    assert_eq!(Handle::current().name(), Some("ticker-runtime"));
+}
+
+#[ws_test(crate = "ws_test_tests::reexported::ws_test")]
+async fn crate_path_reaches_ws_test_through_a_reexport() {
+    tokio::time::sleep(Duration::from_secs(1)).await;
+}
+
+#[ws_test(timeout = "5s")]
+async fn timeout_is_a_real_time_budget_not_a_virtual_one() {
+    // Ten virtual minutes fit easily in five real seconds.
+    tokio::time::sleep(Duration::from_secs(600)).await;
+}
+
+#[ws_test(unhandled_panic = "ignore")]
+async fn unhandled_panic_ignore_lets_the_join_handle_observe_the_panic() {
+    let task = tokio::spawn(async { panic!("observed through the JoinHandle") });
+    let error = task.await.expect_err("the task panicked");
+    assert!(error.is_panic());
+    let blocking = tokio::task::spawn_blocking(|| panic!("blocking job panic, observed"));
+    assert!(blocking.await.expect_err("the job panicked").is_panic());
+}
+
+#[ws_test(unhandled_panic = "shutdown_runtime")]
+#[should_panic(expected = "failed: a spawned task panicked at tests/tests/arguments.rs")]
+async fn unhandled_panic_shutdown_runtime_fails_at_the_first_task_panic() {
+    tokio::spawn(async { panic!("the reader task lost its connection") });
+    // Without the option this would wait until the real-time budget.
+    std::future::pending::<()>().await;
+}
+
+#[ws_test(unhandled_panic = "shutdown_runtime")]
+#[should_panic(expected = "spawned task panicked at tests/tests/arguments.rs")]
+async fn unhandled_panic_shutdown_runtime_covers_spawn_blocking_jobs() {
+    let _job = tokio::task::spawn_blocking(|| panic!("the blocking job failed"));
+    std::future::pending::<()>().await;
+}
+
+#[ws_test(unhandled_panic = "shutdown_runtime", flavor = "local")]
+async fn unhandled_panic_shutdown_runtime_passes_when_no_task_panics() {
+    let task = tokio::spawn(async { 7 });
+    assert_eq!(task.await.expect("the task completes"), 7);
+}
+
+#[ws_test(
+    flavor = "current_thread",
+    start_paused = true,
+    unhandled_panic = "ignore",
+    name = "all-at-once",
+    timeout = "1m30s",
+    crate = "::ws_test"
+)]
+async fn all_current_thread_arguments_together() {
+    assert_eq!(Handle::current().name(), Some("all-at-once"));
+    tokio::time::sleep(Duration::from_secs(90)).await;
+}
+
+/// Argument names are matched case-insensitively, as tokio does.
+#[ws_test(FLAVOR = "multi_thread", Worker_Threads = 2)]
+async fn argument_names_ignore_case_like_tokio() {
+    assert_eq!(Handle::current().metrics().num_workers(), 2);
+}
