@@ -9,7 +9,7 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::ext::IdentExt;
 
 use crate::args::{Arguments, Flavor, UnhandledPanic};
-use crate::item::TestFunction;
+use crate::item::{self, TestFunction};
 use crate::scan;
 
 pub(crate) fn expand(mut function: TestFunction, arguments: &Arguments) -> TokenStream {
@@ -49,7 +49,11 @@ pub(crate) fn expand(mut function: TestFunction, arguments: &Arguments) -> Token
     });
     // Under `cargo test` this is exactly tokio's `#[test]`. Elsewhere, where the built-in attribute would delete the
     // function, it stays an ordinary function, so a doctest can define a `#[ws_test]` and call it.
-    let outer_attributes = &function.outer_attributes;
+    // A second test attribute was reported as an error already; left in, it would pile its own errors on top.
+    let outer_attributes = function
+        .outer_attributes
+        .iter()
+        .filter(|attribute| !item::is_test_attribute(attribute));
     let visibility = &function.visibility;
     let signature = &function.signature;
     quote! {

@@ -51,13 +51,16 @@ impl TestFunction {
     /// Every mistake in the function's shape, combined so that all are reported at once.
     pub(crate) fn shape_errors(&self) -> Option<syn::Error> {
         let mut errors: Vec<syn::Error> = Vec::new();
-        if let Some(attribute) = self.all_attributes().find(|attribute| is_test_attribute(attribute)) {
+        let second_test_attribute = self.all_attributes().find(|attribute| is_test_attribute(attribute));
+        if let Some(attribute) = second_test_attribute {
             errors.push(syn::Error::new_spanned(
                 attribute,
                 "second test attribute is supplied, consider removing or changing the order of your test attributes",
             ));
         }
-        if self.signature.asyncness.is_none() {
+        // An attribute expanded before ours (`#[tokio::test]` above `#[ws_test]`) removes `async` itself; saying
+        // the user forgot it would mislead.
+        if self.signature.asyncness.is_none() && second_test_attribute.is_none() {
             errors.push(syn::Error::new_spanned(
                 self.signature.fn_token,
                 "the `async` keyword is missing from the function declaration",
@@ -112,7 +115,7 @@ impl TestFunction {
 
 /// Another attribute that turns the function into a test: the built-in `#[test]` (however spelled), tokio's, or ours
 /// again. Two of them would run the test twice or not at all.
-fn is_test_attribute(attribute: &Attribute) -> bool {
+pub(crate) fn is_test_attribute(attribute: &Attribute) -> bool {
     let names: Vec<String> = attribute
         .path()
         .segments

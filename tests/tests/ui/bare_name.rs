@@ -1,0 +1,6 @@
+use ws_test::ws_test;
+
+#[ws_test(timeout)]
+async fn no_value() {}
+
+fn main() {}

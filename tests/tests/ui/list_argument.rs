@@ -1,0 +1,6 @@
+use ws_test::ws_test;
+
+#[ws_test(flavor("multi_thread"))]
+async fn call_syntax() {}
+
+fn main() {}

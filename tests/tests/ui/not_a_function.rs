@@ -1,0 +1,6 @@
+use ws_test::ws_test;
+
+#[ws_test]
+struct NotATest;
+
+fn main() {}

@@ -1,0 +1,6 @@
+use ws_test::ws_test;
+
+#[ws_test(flavor = "multi_thread", start_paused = true)]
+async fn paused_multi_thread() {}
+
+fn main() {}

@@ -1,0 +1,5 @@
+#[tokio::test]
+#[ws_test::test]
+async fn two_runtimes() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use ws_test::ws_test;
+
+#[ws_test(flavor = "multi_thread", worker_threads = 0)]
+async fn no_workers() {}
+
+fn main() {}
