@@ -42,3 +42,81 @@ fn with_error(mut tokens: proc_macro2::TokenStream, error: syn::Error) -> proc_m
     tokens.extend(error.into_compile_error());
     tokens
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::entry;
+
+    /// The whole expansion of a typical test: what `cargo expand` shows a user.
+    #[test]
+    fn expansion_reads_like_hand_written_code() {
+        let expanded = entry(
+            quote!(flavor = "multi_thread", worker_threads = 2, timeout = "1m30s"),
+            quote! {
+                /// Connects.
+                async fn connects() -> Result<(), String> {
+                    Ok(())
+                }
+            },
+        );
+        let expected = quote! {
+            /// Connects.
+            #[cfg_attr(test, ::core::prelude::v1::test)]
+            #[cfg_attr(not(test), allow(dead_code))]
+            fn connects() -> Result<(), String> {
+                let body = async { Ok(()) };
+                ::ws_test::Builder::new(::core::concat!(::core::module_path!(), "::connects"))
+                    .flavor(::ws_test::Flavor::MultiThread)
+                    .worker_threads(2)
+                    .timeout(::core::time::Duration::from_secs(90))
+                    .run::<Result<(), String>>(body)
+            }
+        };
+        // Compared without spaces: `> >` and `>>` are the same tokens, printed with different spacing.
+        let without_spaces = |tokens: proc_macro2::TokenStream| tokens.to_string().replace(' ', "");
+        assert_eq!(without_spaces(expanded), without_spaces(expected));
+    }
+
+    #[test]
+    fn a_body_that_pauses_the_clock_starts_unpaused() {
+        let expanded = entry(
+            quote!(),
+            quote!(
+                async fn pauses() {
+                    tokio::time::pause();
+                }
+            ),
+        )
+        .to_string();
+        assert!(expanded.contains(". start_paused (false)"), "{expanded}");
+        let explicit = entry(
+            quote!(start_paused = true),
+            quote!(
+                async fn pauses() {
+                    tokio::time::pause();
+                }
+            ),
+        );
+        assert!(explicit.to_string().contains(". start_paused (true)"), "{explicit}");
+    }
+
+    #[test]
+    fn an_error_still_emits_the_test_with_default_arguments() {
+        let expanded = entry(
+            quote!(flavor = "turbo"),
+            quote!(
+                async fn typo() {}
+            ),
+        )
+        .to_string();
+        assert!(expanded.contains("fn typo ()"), "{expanded}");
+        assert!(expanded.contains(". run :: < () > (body)"), "{expanded}");
+        assert!(expanded.contains("compile_error !"), "{expanded}");
+        assert!(
+            !expanded.contains("flavor ("),
+            "the faulty argument is not emitted: {expanded}"
+        );
+    }
+}

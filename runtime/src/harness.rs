@@ -51,7 +51,11 @@ fn conclude<T>(
     findings: Vec<Failure>,
 ) -> T {
     let first = match outcome {
-        Ok(Ok(output)) if findings.is_empty() => return output,
+        Ok(Ok(output)) if findings.is_empty() => {
+            // Through libtest's capture: shown with `--nocapture`, so a run shows what virtual time saves.
+            println!("ws-test: `{}` passed ({})", test.settings.test_name, test.clocks.read());
+            return output;
+        }
         Ok(Ok(_)) => None,
         Ok(Err(interruption)) => Some(interruption),
         Err(payload) => match body_panic_failure(test, payload.as_ref()) {

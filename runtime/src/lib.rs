@@ -84,3 +84,8 @@ pub use ws_test_macros::ws_test;
 /// # runs_on_two_workers();
 /// ```
 pub use ws_test_macros::ws_test as test;
+
+// The README's Rust examples are compiled and run as doctests, so the README stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeExamples;

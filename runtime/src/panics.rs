@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Once, PoisonError};
 use tokio::runtime::{Handle, Id};
 
 use crate::builder::UnhandledPanic;
-use crate::failure::Failure;
+use crate::failure::{self, Failure};
 use crate::guard::{Guard, TestContext};
 use crate::interrupt::Interrupt;
 
@@ -47,7 +47,7 @@ pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
         }));
     });
     let runtime = test.runtime.id();
-    watched_runtimes().push((runtime.clone(), Arc::clone(&test.interrupt)));
+    watched_runtimes().push((runtime, Arc::clone(&test.interrupt)));
     Some(Box::new(PanicGuard { runtime }))
 }
 
@@ -67,7 +67,7 @@ fn stop_test_of_panicking_task(info: &PanicHookInfo<'_>) {
         let location = info
             .location()
             .map_or_else(|| "an unknown location".to_string(), ToString::to_string);
-        let message = info.payload_as_str().unwrap_or("a panic without a message");
+        let message = failure::panic_message(info.payload()).unwrap_or("a panic without a message");
         interrupt.fire(Failure {
             summary: format!("failed: a spawned task panicked at {location}: {message}"),
             help: "with unhandled_panic = \"shutdown_runtime\" the first panic of a spawned task ends the test. Fix \

@@ -285,3 +285,46 @@ async fn a_pause_in_a_helper_works_with_start_paused_false() {
     tokio::time::sleep(Duration::from_secs(100)).await;
     assert_elapsed_about(start, Duration::from_secs(100));
 }
+
+// Names: libtest lists and filters a #[ws_test] under its own name, as cargo nextest relies on.
+
+#[ws_test::test]
+#[ignore = "run by the naming tests in a child process"]
+async fn an_hour_in_a_child_process() {
+    tokio::time::sleep(Duration::from_secs(3600)).await;
+}
+
+#[test]
+fn exact_name_filter_runs_the_test_and_nocapture_shows_both_clocks() {
+    let child = support::run_ignored_test("an_hour_in_a_child_process", &[]);
+    child.assert_passed();
+    assert!(
+        child
+            .stdout
+            .contains("ws-test: `keeps_working::an_hour_in_a_child_process` passed (virtual 3600.000s, real 0."),
+        "stdout:\n{}",
+        child.stdout
+    );
+}
+
+#[test]
+fn tests_are_listed_under_their_own_names() {
+    let executable = std::env::current_exe().expect("the test binary knows its own path");
+    let output = std::process::Command::new(executable)
+        .args(["--list", "--format", "terse"])
+        .output()
+        .expect("the test binary lists its tests");
+    let listing = String::from_utf8_lossy(&output.stdout);
+    for name in [
+        "spelled_ws_test_test: test",
+        "imported_as_test::spelled_test_after_use: test",
+        "imported_under_another_name::spelled_as_a_renamed_import: test",
+        "inside_cfg_test::nested::deep_in_modules: test",
+        "an_hour_in_a_child_process: test",
+    ] {
+        assert!(
+            listing.lines().any(|line| line == name),
+            "{name:?} missing from:\n{listing}"
+        );
+    }
+}
