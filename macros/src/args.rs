@@ -61,7 +61,11 @@ impl Arguments {
         for meta in list {
             errors.add(arguments.set(meta));
         }
-        errors.add(arguments.validate());
+        // Combinations are judged only when every argument parsed: with a misspelled flavor, "worker_threads
+        // requires multi_thread" would blame the wrong argument.
+        if errors.is_empty() {
+            errors.add(arguments.validate());
+        }
         errors.into_result().map(|()| arguments)
     }
 
@@ -196,6 +200,10 @@ impl Errors {
                 None => self.0 = Some(error),
             }
         }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_none()
     }
 
     fn into_result(self) -> Result<(), syn::Error> {

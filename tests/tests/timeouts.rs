@@ -198,3 +198,35 @@ fn a_malformed_ws_test_timeout_fails_the_test_naming_the_variable() {
          such as \"250ms\", \"10s\", \"2m\", \"1h\" or \"1m30s\" (units: ns, us, ms, s, m, h)",
     );
 }
+
+#[test]
+fn a_local_runtime_waiting_forever_fails_at_its_budget() {
+    let (message, real_time) = panic_of(|| {
+        Builder::new("suite::local_waits")
+            .flavor(ws_test::Flavor::Local)
+            .timeout(Duration::from_millis(300))
+            .run(std::future::pending::<()>())
+    });
+    assert!(
+        message.starts_with("test `suite::local_waits` timed out: still running after its real-time budget of 300ms"),
+        "{message}"
+    );
+    assert!(real_time < Duration::from_secs(5), "failed after {real_time:?}");
+}
+
+/// tokio waits for running `spawn_blocking` jobs without limit when a runtime is dropped; the harness bounds it.
+#[test]
+fn a_leftover_blocking_job_does_not_hang_the_end_of_the_test() {
+    let start = std::time::Instant::now();
+    Builder::new("suite::leaves_a_blocking_job").run(async {
+        drop(tokio::task::spawn_blocking(|| {
+            std::thread::sleep(Duration::from_secs(30))
+        }));
+        tokio::task::yield_now().await;
+    });
+    let real_time = start.elapsed();
+    assert!(
+        real_time < Duration::from_secs(10),
+        "the test took {real_time:?} to end"
+    );
+}
