@@ -91,6 +91,7 @@ fn builder_calls(function: &TestFunction, arguments: &Arguments, crate_path: &To
     }
     if let Some(unhandled_panic) = &arguments.unhandled_panic {
         let behaviour = match unhandled_panic.value {
+            UnhandledPanic::FailAtEnd => quote!(FailAtEnd),
             UnhandledPanic::Ignore => quote!(Ignore),
             UnhandledPanic::ShutdownRuntime => quote!(ShutdownRuntime),
         };

@@ -28,26 +28,30 @@ pub enum Flavor {
     Local,
 }
 
-/// What a panic in a spawned task does to the test. Same meaning as `#[tokio::test(unhandled_panic = ...)]`, on stable
-/// Rust (tokio's own option needs `--cfg tokio_unstable`).
+/// What a panic in a spawned task does to the test. `ShutdownRuntime` and `Ignore` have the meaning of
+/// `#[tokio::test(unhandled_panic = ...)]`, on stable Rust (tokio's own option needs `--cfg tokio_unstable`).
 ///
 /// ```should_panic
-/// ws_test::Builder::new("stops_at_first_task_panic")
-///     .unhandled_panic(ws_test::UnhandledPanic::ShutdownRuntime)
-///     .run(async {
-///         tokio::spawn(async { panic!("boom") });
-///         std::future::pending::<()>().await
-///     });
+/// // The default: nobody awaits the task, and the test still fails, naming the panic.
+/// ws_test::Builder::new("task_panic_fails_the_test").run(async {
+///     tokio::spawn(async { panic!("boom") });
+///     tokio::task::yield_now().await;
+/// });
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum UnhandledPanic {
-    /// The panic ends only that task; whoever awaits its `JoinHandle` sees the error. tokio's default.
+    /// A panic in any task spawned on the test's runtime, including `spawn_blocking` jobs and tasks that panic
+    /// while being dropped at shutdown, fails the test when it ends, with each panic's message and location, even
+    /// when the panic was also observed through the task's `JoinHandle`. The default; `"fail_at_end"`.
     #[default]
-    Ignore,
-    /// The first panic of a spawned task (including `spawn_blocking` jobs) ends the test at once, failing it with
-    /// the panic's message and location.
+    FailAtEnd,
+    /// The first panic of a spawned task ends the test at once, failing it with the panic's message and location;
+    /// `"shutdown_runtime"`.
     ShutdownRuntime,
+    /// tokio's default: the panic ends only that task, and whoever awaits its `JoinHandle` sees the error;
+    /// `"ignore"`. For tests that expect a task to panic.
+    Ignore,
 }
 
 /// Runs one test on a fresh tokio runtime of its own, with a virtual clock and a real-time budget.
@@ -93,7 +97,7 @@ impl Builder {
             flavor: Flavor::CurrentThread,
             worker_threads: None,
             start_paused: None,
-            unhandled_panic: UnhandledPanic::Ignore,
+            unhandled_panic: UnhandledPanic::FailAtEnd,
             runtime_name: None,
             timeout: None,
         }
@@ -143,7 +147,8 @@ impl Builder {
         self
     }
 
-    /// What a panic in a spawned task does; `unhandled_panic = "..."`. See [`UnhandledPanic`].
+    /// What a panic in a spawned task does; `unhandled_panic = "..."`. Default: it fails the test at its end.
+    /// See [`UnhandledPanic`].
     ///
     /// ```
     /// ws_test::Builder::new("observes_panic")
@@ -190,8 +195,8 @@ impl Builder {
     /// # Panics
     ///
     /// When the test fails: the body panicked (its panic is passed on unchanged), the real-time budget ran out, a
-    /// spawned task panicked under [`UnhandledPanic::ShutdownRuntime`], a `WS_TEST_*` variable does not parse, or
-    /// the settings contradict each other (`start_paused(true)` or `worker_threads` where they cannot apply).
+    /// spawned task panicked (unless [`UnhandledPanic::Ignore`]), a `WS_TEST_*` variable does not parse, or the
+    /// settings contradict each other (`start_paused(true)` or `worker_threads` where they cannot apply).
     ///
     /// ```
     /// let answer = ws_test::Builder::new("returns").run(async { 42 });

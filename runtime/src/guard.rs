@@ -1,7 +1,7 @@
 //! The one interface between the harness and the guards. A guard starts with the test (its constructor takes the
-//! [`TestContext`]), may stop the body early by firing the test's interrupt, reports what it found once the body is
-//! over, and stops watching when dropped, after the runtime has shut down. Adding a guard: a new module implementing
-//! [`Guard`], and one line in [`start_all`].
+//! [`TestContext`]), may stop the body early by firing the test's interrupt, reports what it found at the two points
+//! where the harness asks, and stops watching when dropped, after the runtime has shut down. Adding a guard: a new
+//! module implementing [`Guard`], and one line in [`start_all`].
 
 use std::sync::Arc;
 
@@ -22,8 +22,13 @@ pub(crate) struct TestContext {
 }
 
 pub(crate) trait Guard {
-    /// Called once the body has completed or been interrupted, before the runtime shuts down.
-    fn finish(&mut self, _test: &TestContext) -> Option<Failure> {
+    /// The body has completed or been interrupted and the runtime is still up: what is left on it can be inspected.
+    fn body_finished(&mut self, _test: &TestContext) -> Option<Failure> {
+        None
+    }
+
+    /// The runtime has shut down and dropped its tasks: what happened up to the very end can be reported.
+    fn runtime_shut_down(&mut self, _test: &TestContext) -> Option<Failure> {
         None
     }
 }

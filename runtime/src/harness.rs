@@ -37,8 +37,12 @@ pub(crate) fn run<T>(builder: Builder, body: Pin<Box<dyn Future<Output = T> + '_
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
         runtime.block_on(test.interrupt.run_until_fired(body))
     }));
-    let findings: Vec<Failure> = guards.iter_mut().filter_map(|guard| guard.finish(&test)).collect();
+    let mut findings: Vec<Failure> = guards
+        .iter_mut()
+        .filter_map(|guard| guard.body_finished(&test))
+        .collect();
     runtime.shut_down();
+    findings.extend(guards.iter_mut().filter_map(|guard| guard.runtime_shut_down(&test)));
     drop(guards);
     conclude(&test, outcome, findings)
 }

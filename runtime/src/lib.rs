@@ -50,7 +50,7 @@ pub use watchdog::STUCK_EXIT_CODE;
 /// | `flavor` | `"current_thread"`, `"multi_thread"`, `"local"` | `"current_thread"` |
 /// | `worker_threads` | a number above 0 (multi_thread only) | one per core |
 /// | `start_paused` | `true`, `false` (not with multi_thread) | `true`; `false` when the body calls `time::pause()` |
-/// | `unhandled_panic` | `"ignore"`, `"shutdown_runtime"` (not with multi_thread) | `"ignore"` |
+/// | `unhandled_panic` | `"fail_at_end"`, `"shutdown_runtime"` (not with multi_thread), `"ignore"` | `"fail_at_end"` |
 /// | `name` | the runtime's name | none |
 /// | `crate` | path to this crate, e.g. `"my_reexports::ws_test"` | `"::ws_test"` |
 /// | `timeout` | real-time budget: `"250ms"`, `"10s"`, `"2m"`, `"1h"` | `WS_TEST_TIMEOUT`, else `"60s"` |

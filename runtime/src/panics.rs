@@ -1,8 +1,12 @@
-//! `unhandled_panic = "shutdown_runtime"` on stable Rust: a panic in a task spawned on the test's runtime ends the
-//! test at once. tokio's own option needs `--cfg tokio_unstable`; instead, one process-wide panic hook, chained to
-//! the hook that was there before (its output is kept), recognises a task's panic by the runtime it runs on. The hook
-//! runs on the panicking thread before tokio catches the unwind, so `Handle::try_current()` names the runtime, and
-//! `task::try_id()` tells a spawned task (including `spawn_blocking` jobs) from the test's body.
+//! Panicking tasks (`unhandled_panic`). A panic in a task spawned on the test's runtime, including `spawn_blocking`
+//! jobs and tasks that panic while being dropped at shutdown, fails the test at its end, listing each panic; with
+//! `"shutdown_runtime"` the first one ends the test at once; `"ignore"` keeps tokio's behaviour.
+//!
+//! It works on stable Rust through one process-wide panic hook, installed once and chained to the hook that was there
+//! before (whose output is kept). The hook runs on the panicking thread before tokio catches the unwind, so
+//! `Handle::try_current()` names the runtime the task runs on, and `task::try_id()` tells a spawned task from the
+//! test's body (the body's own panic is the harness's to report). Records are kept per runtime, so tests running in
+//! parallel never see each other's panics.
 
 use std::panic::PanicHookInfo;
 use std::sync::{Arc, Mutex, MutexGuard, Once, PoisonError};
@@ -14,62 +18,127 @@ use crate::failure::{self, Failure};
 use crate::guard::{Guard, TestContext};
 use crate::interrupt::Interrupt;
 
-/// The runtimes of running tests that stop at the first task panic. Keyed by runtime, so that tests running in
-/// parallel never see each other's panics.
-static WATCHED_RUNTIMES: Mutex<Vec<(Id, Arc<Interrupt>)>> = Mutex::new(Vec::new());
+/// One panic of a spawned task, as the hook saw it.
+#[derive(Clone, Debug)]
+struct TaskPanic {
+    location: String,
+    message: String,
+}
+
+/// The runtime of a running test, and where its tasks' panics go.
+struct WatchedRuntime {
+    runtime: Id,
+    panics: Arc<Mutex<Vec<TaskPanic>>>,
+    /// Set for `shutdown_runtime`: the first panic interrupts the test.
+    stop_at_first: Option<Arc<Interrupt>>,
+}
+
+static WATCHED_RUNTIMES: Mutex<Vec<WatchedRuntime>> = Mutex::new(Vec::new());
 static HOOK_INSTALLED: Once = Once::new();
 
-fn watched_runtimes() -> MutexGuard<'static, Vec<(Id, Arc<Interrupt>)>> {
-    WATCHED_RUNTIMES.lock().unwrap_or_else(PoisonError::into_inner)
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding one of these locks cannot leave the data half-written (pushes and removals only), so a
+    // poisoned lock is still sound to use; refusing it would hide every later panic.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 struct PanicGuard {
     runtime: Id,
-}
-
-impl Guard for PanicGuard {}
-
-impl Drop for PanicGuard {
-    fn drop(&mut self) {
-        watched_runtimes().retain(|(runtime, _)| *runtime != self.runtime);
-    }
+    panics: Arc<Mutex<Vec<TaskPanic>>>,
+    /// Panics already reported by interrupting the test, so the report does not list them twice.
+    already_reported: usize,
 }
 
 pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
-    if test.settings.unhandled_panic != UnhandledPanic::ShutdownRuntime {
-        return None;
-    }
+    let stop_at_first = match test.settings.unhandled_panic {
+        UnhandledPanic::Ignore => return None,
+        UnhandledPanic::FailAtEnd => None,
+        UnhandledPanic::ShutdownRuntime => Some(Arc::clone(&test.interrupt)),
+    };
     HOOK_INSTALLED.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            stop_test_of_panicking_task(info);
+            record_task_panic(info);
             previous(info);
         }));
     });
-    let runtime = test.runtime.id();
-    watched_runtimes().push((runtime, Arc::clone(&test.interrupt)));
-    Some(Box::new(PanicGuard { runtime }))
+    let panics = Arc::new(Mutex::new(Vec::new()));
+    let already_reported = usize::from(stop_at_first.is_some());
+    lock(&WATCHED_RUNTIMES).push(WatchedRuntime {
+        runtime: test.runtime.id(),
+        panics: Arc::clone(&panics),
+        stop_at_first,
+    });
+    Some(Box::new(PanicGuard {
+        runtime: test.runtime.id(),
+        panics,
+        already_reported,
+    }))
 }
 
-fn stop_test_of_panicking_task(info: &PanicHookInfo<'_>) {
+impl Guard for PanicGuard {
+    /// After shutdown, so that panics of tasks dropped at shutdown are included.
+    fn runtime_shut_down(&mut self, _test: &TestContext) -> Option<Failure> {
+        let panics = lock(&self.panics);
+        let unreported = panics.get(self.already_reported..).unwrap_or_default();
+        if unreported.is_empty() {
+            return None;
+        }
+        let listing: Vec<String> = unreported
+            .iter()
+            .map(|panic| format!("\n   - at {}: {}", panic.location, panic.message))
+            .collect();
+        let count = match unreported.len() {
+            1 => "a spawned task panicked".to_string(),
+            more => format!("{more} spawned tasks panicked"),
+        };
+        Some(Failure {
+            summary: format!("failed: {count}:{}", listing.concat()),
+            help: "a panic in a spawned task fails the test even when nobody awaits its JoinHandle (tokio would only \
+                   print it). Fix the task; if the test expects the panic, observe it through the JoinHandle and add \
+                   unhandled_panic = \"ignore\"."
+                .to_string(),
+        })
+    }
+}
+
+impl Drop for PanicGuard {
+    fn drop(&mut self) {
+        lock(&WATCHED_RUNTIMES).retain(|watched| watched.runtime != self.runtime);
+    }
+}
+
+fn record_task_panic(info: &PanicHookInfo<'_>) {
     if tokio::task::try_id().is_none() {
-        // The body's own panic (or a panic outside any task): the harness reports it as the body's failure.
         return;
     }
     let Ok(runtime) = Handle::try_current() else {
         return;
     };
-    let interrupt = watched_runtimes()
-        .iter()
-        .find(|(watched, _)| *watched == runtime.id())
-        .map(|(_, interrupt)| Arc::clone(interrupt));
-    if let Some(interrupt) = interrupt {
-        let location = info
+    let runtime = runtime.id();
+    let watched = lock(&WATCHED_RUNTIMES);
+    let Some(watched) = watched.iter().find(|watched| watched.runtime == runtime) else {
+        return;
+    };
+    let panic = TaskPanic {
+        location: info
             .location()
-            .map_or_else(|| "an unknown location".to_string(), ToString::to_string);
-        let message = failure::panic_message(info.payload()).unwrap_or("a panic without a message");
+            .map_or_else(|| "an unknown location".to_string(), ToString::to_string),
+        message: failure::panic_message(info.payload())
+            .unwrap_or("a panic without a message")
+            .to_string(),
+    };
+    let first = {
+        let mut panics = lock(&watched.panics);
+        panics.push(panic.clone());
+        panics.len() == 1
+    };
+    if let (true, Some(interrupt)) = (first, &watched.stop_at_first) {
         interrupt.fire(Failure {
-            summary: format!("failed: a spawned task panicked at {location}: {message}"),
+            summary: format!(
+                "failed: a spawned task panicked at {}: {}",
+                panic.location, panic.message
+            ),
             help: "with unhandled_panic = \"shutdown_runtime\" the first panic of a spawned task ends the test. Fix \
                    the task, or use unhandled_panic = \"ignore\" to observe its panic through its JoinHandle instead."
                 .to_string(),
