@@ -19,6 +19,7 @@ pub(crate) const ARGUMENT_NAMES: &[&str] = &[
     "unhandled_panic",
     "name",
     "timeout",
+    "leaks",
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -26,6 +27,13 @@ pub(crate) enum Flavor {
     CurrentThread,
     MultiThread,
     Local,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Leaks {
+    Deny,
+    Warn,
+    Allow,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -51,6 +59,7 @@ pub(crate) struct Arguments {
     pub(crate) unhandled_panic: Option<Located<UnhandledPanic>>,
     pub(crate) runtime_name: Option<String>,
     pub(crate) timeout: Option<Duration>,
+    pub(crate) leaks: Option<Leaks>,
 }
 
 impl Arguments {
@@ -141,6 +150,11 @@ impl Arguments {
             "timeout" => {
                 let value = duration_value(literal, &name)?;
                 set_once(&mut self.timeout, value, duplicate)
+            }
+            "leaks" => {
+                let value =
+                    parse_leaks(&string_value(literal, &name)?).map_err(|error| syn::Error::new(span, error))?;
+                set_once(&mut self.leaks, value, duplicate)
             }
             "core_threads" => Err(syn::Error::new_spanned(
                 &name_value,
@@ -259,6 +273,7 @@ fn example_value(name: &str) -> &'static str {
         "unhandled_panic" => "\"shutdown_runtime\"",
         "name" => "\"my-runtime\"",
         "timeout" => "\"30s\"",
+        "leaks" => "\"warn\"",
         _ => "\"...\"",
     }
 }
@@ -289,6 +304,17 @@ fn parse_unhandled_panic(text: &str) -> Result<UnhandledPanic, String> {
         _ => Err(format!(
             "No such unhandled panic behavior `{text}`. The unhandled panic behaviors are `fail_at_end` (the \
              default), `shutdown_runtime` and `ignore`."
+        )),
+    }
+}
+
+fn parse_leaks(text: &str) -> Result<Leaks, String> {
+    match text {
+        "deny" => Ok(Leaks::Deny),
+        "warn" => Ok(Leaks::Warn),
+        "allow" => Ok(Leaks::Allow),
+        _ => Err(format!(
+            "No such leak policy `{text}`. The leak policies are `deny` (the default), `warn` and `allow`."
         )),
     }
 }

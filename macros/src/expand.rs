@@ -8,7 +8,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::ext::IdentExt;
 
-use crate::args::{Arguments, Flavor, UnhandledPanic};
+use crate::args::{Arguments, Flavor, Leaks, UnhandledPanic};
 use crate::item::{self, TestFunction};
 use crate::scan;
 
@@ -99,6 +99,14 @@ fn builder_calls(function: &TestFunction, arguments: &Arguments, crate_path: &To
     }
     if let Some(runtime_name) = &arguments.runtime_name {
         calls.extend(quote!(.runtime_name(#runtime_name)));
+    }
+    if let Some(leaks) = arguments.leaks {
+        let policy = match leaks {
+            Leaks::Deny => quote!(Deny),
+            Leaks::Warn => quote!(Warn),
+            Leaks::Allow => quote!(Allow),
+        };
+        calls.extend(quote!(.leaks(#crate_path::Leaks::#policy)));
     }
     if let Some(timeout) = arguments.timeout {
         let duration = duration_tokens(timeout);

@@ -54,6 +54,41 @@ pub enum UnhandledPanic {
     Ignore,
 }
 
+/// What happens to tasks still alive when the body has returned; `leaks = "..."`, environment `WS_TEST_LEAKS`.
+///
+/// ```should_panic
+/// // A reader loop nobody stops: the test fails, naming the leak.
+/// ws_test::Builder::new("reader_never_stopped").run(async {
+///     tokio::spawn(async {
+///         loop {
+///             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+///         }
+///     });
+/// });
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Leaks {
+    /// A task still alive fails the test; `"deny"`, the default.
+    #[default]
+    Deny,
+    /// The same report goes to stderr and the test passes; `"warn"`.
+    Warn,
+    /// Tasks still alive are dropped at shutdown, as with tokio; `"allow"`.
+    Allow,
+}
+
+impl Leaks {
+    pub(crate) fn from_name(name: &str) -> Option<Leaks> {
+        match name {
+            "deny" => Some(Leaks::Deny),
+            "warn" => Some(Leaks::Warn),
+            "allow" => Some(Leaks::Allow),
+            _ => None,
+        }
+    }
+}
+
 /// Runs one test on a fresh tokio runtime of its own, with a virtual clock and a real-time budget.
 ///
 /// `#[ws_test]` expands to a call of this builder; call it by hand where an attribute does not fit. Every setting has
@@ -83,6 +118,7 @@ pub struct Builder {
     pub(crate) unhandled_panic: UnhandledPanic,
     pub(crate) runtime_name: Option<String>,
     pub(crate) timeout: Option<Duration>,
+    pub(crate) leaks: Option<Leaks>,
 }
 
 impl Builder {
@@ -100,6 +136,7 @@ impl Builder {
             unhandled_panic: UnhandledPanic::FailAtEnd,
             runtime_name: None,
             timeout: None,
+            leaks: None,
         }
     }
 
@@ -190,13 +227,33 @@ impl Builder {
         self
     }
 
+    /// What happens to tasks still alive once the body has returned and every ready task has run as far as it
+    /// can without the clock moving; `leaks = "..."`. Without it: `WS_TEST_LEAKS` when set, else [`Leaks::Deny`].
+    ///
+    /// ```
+    /// ws_test::Builder::new("leaves_a_ticker")
+    ///     .leaks(ws_test::Leaks::Allow)
+    ///     .run(async {
+    ///         tokio::spawn(async {
+    ///             let mut ticker = tokio::time::interval(std::time::Duration::from_secs(1));
+    ///             loop {
+    ///                 ticker.tick().await;
+    ///             }
+    ///         });
+    ///     });
+    /// ```
+    pub fn leaks(mut self, policy: Leaks) -> Builder {
+        self.leaks = Some(policy);
+        self
+    }
+
     /// Builds the runtime, runs `body` on it to completion, shuts the runtime down and returns the body's output.
     ///
     /// # Panics
     ///
     /// When the test fails: the body panicked (its panic is passed on unchanged), the real-time budget ran out, a
-    /// spawned task panicked (unless [`UnhandledPanic::Ignore`]), a `WS_TEST_*` variable does not parse, or the
-    /// settings contradict each other (`start_paused(true)` or `worker_threads` where they cannot apply).
+    /// spawned task panicked (unless [`UnhandledPanic::Ignore`]), a task leaked (unless [`Leaks::Warn`] or
+    /// [`Leaks::Allow`]), a `WS_TEST_*` variable does not parse, or the settings contradict each other (`start_paused(true)` or `worker_threads` where they cannot apply).
     ///
     /// ```
     /// let answer = ws_test::Builder::new("returns").run(async { 42 });

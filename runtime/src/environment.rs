@@ -18,3 +18,16 @@ pub(crate) fn budget(variable: &str) -> Result<Option<Duration>, String> {
         )),
     }
 }
+
+/// The choice named in `variable`, `None` when unset; a name `from_name` does not know is an error listing `expected`.
+pub(crate) fn choice<T>(variable: &str, from_name: fn(&str) -> Option<T>, expected: &str) -> Result<Option<T>, String> {
+    match std::env::var(variable) {
+        Ok(text) => from_name(text.trim())
+            .map(Some)
+            .ok_or_else(|| format!("the environment variable {variable}={text:?} is not one of {expected}")),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(text)) => Err(format!(
+            "the environment variable {variable}={text:?} is not valid UTF-8"
+        )),
+    }
+}

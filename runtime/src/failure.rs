@@ -9,39 +9,41 @@ use crate::clock::ClockReading;
 pub(crate) struct Failure {
     /// Reads after "test `name` ", e.g. "timed out: still running after its real-time budget of 2s".
     pub(crate) summary: String,
+    /// One line each, listed under the summary: the panics, the spawn locations.
+    pub(crate) details: Vec<String>,
     /// What to do about it, including how to opt out where there is a way.
     pub(crate) help: String,
 }
 
 /// The whole message: one failure reads as a sentence, several as a numbered list with the body's own failure first.
+/// The clocks stay on the first line; details are listed under their failure.
 pub(crate) fn render(test_name: &str, clocks: ClockReading, failures: &[Failure]) -> String {
     let mut report = String::new();
-    match failures {
-        [failure] => {
-            let _ = write!(
-                report,
-                "test `{test_name}` {} ({clocks})\nhelp: {}",
-                failure.summary, failure.help
-            );
-        }
-        _ => {
-            let _ = write!(
-                report,
-                "test `{test_name}` failed in {} ways ({clocks}):",
-                failures.len()
-            );
-            for (number, failure) in failures.iter().enumerate() {
-                let _ = write!(
-                    report,
-                    "\n{}. {}\n   help: {}",
-                    number + 1,
-                    failure.summary,
-                    failure.help
-                );
-            }
-        }
+    if let [failure] = failures {
+        let _ = write!(report, "test `{test_name}` {} ({clocks})", failure.summary);
+        write_details(&mut report, failure);
+        let _ = write!(report, "\nhelp: {}", failure.help);
+        return report;
+    }
+    let _ = write!(
+        report,
+        "test `{test_name}` failed in {} ways ({clocks}):",
+        failures.len()
+    );
+    for (number, failure) in failures.iter().enumerate() {
+        // "test `x` failed: a task panicked" reads well alone; in the list the "failed: " would be said twice.
+        let summary = failure.summary.strip_prefix("failed: ").unwrap_or(&failure.summary);
+        let _ = write!(report, "\n{}. {summary}", number + 1);
+        write_details(&mut report, failure);
+        let _ = write!(report, "\n   help: {}", failure.help);
     }
     report
+}
+
+fn write_details(report: &mut String, failure: &Failure) {
+    for detail in &failure.details {
+        let _ = write!(report, "\n   - {detail}");
+    }
 }
 
 /// A budget as the attribute would take it: `2s`, `250ms`, `1.5s`.
@@ -78,6 +80,7 @@ mod tests {
     fn one_failure_reads_as_a_sentence_with_both_clocks() {
         let failure = Failure {
             summary: "timed out".into(),
+            details: Vec::new(),
             help: "raise the budget".into(),
         };
         assert_eq!(
@@ -87,22 +90,38 @@ mod tests {
     }
 
     #[test]
+    fn details_are_listed_under_the_headline_which_keeps_the_clocks() {
+        let failure = Failure {
+            summary: "failed: 2 spawned tasks panicked".into(),
+            details: vec!["at a.rs:1:1: boom".into(), "at b.rs:2:2: bang".into()],
+            help: "fix them".into(),
+        };
+        assert_eq!(
+            render("suite::case", reading(), &[failure]),
+            "test `suite::case` failed: 2 spawned tasks panicked (virtual 12.000s, real 0.004s)\n\
+             \x20  - at a.rs:1:1: boom\n   - at b.rs:2:2: bang\nhelp: fix them"
+        );
+    }
+
+    #[test]
     fn several_failures_are_numbered_in_order() {
         let failures = [
             Failure {
                 summary: "panicked: boom".into(),
+                details: Vec::new(),
                 help: "see above".into(),
             },
             Failure {
-                summary: "timed out".into(),
-                help: "raise the budget".into(),
+                summary: "leaked 2 tasks".into(),
+                details: vec!["spawned at a.rs:1:1".into(), "spawned at b.rs:2:2".into()],
+                help: "stop them".into(),
             },
         ];
         assert_eq!(
             render("suite::case", reading(), &failures),
             "test `suite::case` failed in 2 ways (virtual 12.000s, real 0.004s):\n\
              1. panicked: boom\n   help: see above\n\
-             2. timed out\n   help: raise the budget"
+             2. leaked 2 tasks\n   - spawned at a.rs:1:1\n   - spawned at b.rs:2:2\n   help: stop them"
         );
     }
 

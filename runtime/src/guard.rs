@@ -7,11 +7,12 @@ use std::sync::Arc;
 
 use tokio::runtime::Handle;
 
+use crate::activity::Activity;
 use crate::clock::Clocks;
 use crate::failure::Failure;
 use crate::interrupt::Interrupt;
 use crate::settings::Settings;
-use crate::{panics, watchdog};
+use crate::{leaks, panics, watchdog};
 
 /// What every guard may know about the running test.
 pub(crate) struct TestContext {
@@ -19,11 +20,21 @@ pub(crate) struct TestContext {
     pub(crate) runtime: Handle,
     pub(crate) clocks: Clocks,
     pub(crate) interrupt: Arc<Interrupt>,
+    pub(crate) activity: Arc<Activity>,
+}
+
+/// How the body ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BodyEnd {
+    Completed,
+    Panicked,
+    /// A guard stopped it (budget, first task panic, ...).
+    Interrupted,
 }
 
 pub(crate) trait Guard {
     /// The body has completed or been interrupted and the runtime is still up: what is left on it can be inspected.
-    fn body_finished(&mut self, _test: &TestContext) -> Option<Failure> {
+    fn body_finished(&mut self, _test: &TestContext, _end: BodyEnd) -> Option<Failure> {
         None
     }
 
@@ -35,7 +46,7 @@ pub(crate) trait Guard {
 
 /// Every guard that applies to this test, in the order they report.
 pub(crate) fn start_all(test: &TestContext) -> Vec<Box<dyn Guard>> {
-    [watchdog::start(test), panics::start(test)]
+    [watchdog::start(test), panics::start(test), leaks::start(test)]
         .into_iter()
         .flatten()
         .collect()

@@ -25,6 +25,7 @@
 //! See the README for the migration from `#[tokio::test]` and a table of every argument.
 #![deny(missing_docs)]
 
+mod activity;
 mod builder;
 mod clock;
 mod duration;
@@ -33,12 +34,15 @@ mod failure;
 mod guard;
 mod harness;
 mod interrupt;
+mod leaks;
+#[cfg(tokio_unstable)]
+mod locations;
 mod panics;
 mod runtime;
 mod settings;
 mod watchdog;
 
-pub use builder::{Builder, Flavor, UnhandledPanic};
+pub use builder::{Builder, Flavor, Leaks, UnhandledPanic};
 pub use watchdog::STUCK_EXIT_CODE;
 
 /// Runs an `async fn` test on a fresh tokio runtime with a paused, auto-advancing clock and a real-time budget.
@@ -54,6 +58,7 @@ pub use watchdog::STUCK_EXIT_CODE;
 /// | `name` | the runtime's name | none |
 /// | `crate` | path to this crate, e.g. `"my_reexports::ws_test"` | `"::ws_test"` |
 /// | `timeout` | real-time budget: `"250ms"`, `"10s"`, `"2m"`, `"1h"` | `WS_TEST_TIMEOUT`, else `"60s"` |
+/// | `leaks` | `"deny"`, `"warn"`, `"allow"`: tasks still alive at the end | `WS_TEST_LEAKS`, else `"deny"` |
 ///
 /// ```
 /// use std::time::Duration;

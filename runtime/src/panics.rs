@@ -84,16 +84,16 @@ impl Guard for PanicGuard {
         if unreported.is_empty() {
             return None;
         }
-        let listing: Vec<String> = unreported
-            .iter()
-            .map(|panic| format!("\n   - at {}: {}", panic.location, panic.message))
-            .collect();
         let count = match unreported.len() {
             1 => "a spawned task panicked".to_string(),
             more => format!("{more} spawned tasks panicked"),
         };
         Some(Failure {
-            summary: format!("failed: {count}:{}", listing.concat()),
+            summary: format!("failed: {count}"),
+            details: unreported
+                .iter()
+                .map(|panic| format!("at {}: {}", panic.location, panic.message))
+                .collect(),
             help: "a panic in a spawned task fails the test even when nobody awaits its JoinHandle (tokio would only \
                    print it). Fix the task; if the test expects the panic, observe it through the JoinHandle and add \
                    unhandled_panic = \"ignore\"."
@@ -139,6 +139,7 @@ fn record_task_panic(info: &PanicHookInfo<'_>) {
                 "failed: a spawned task panicked at {}: {}",
                 panic.location, panic.message
             ),
+            details: Vec::new(),
             help: "with unhandled_panic = \"shutdown_runtime\" the first panic of a spawned task ends the test. Fix \
                    the task, or use unhandled_panic = \"ignore\" to observe its panic through its JoinHandle instead."
                 .to_string(),

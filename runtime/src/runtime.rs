@@ -2,10 +2,12 @@
 //! bound so that a stuck `spawn_blocking` job cannot hang the end of the test.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::runtime::{Handle, LocalOptions, LocalRuntime, Runtime};
 
+use crate::activity::Activity;
 use crate::builder::Flavor;
 use crate::settings::Settings;
 
@@ -19,7 +21,7 @@ pub(crate) enum TestRuntime {
 }
 
 impl TestRuntime {
-    pub(crate) fn build(settings: &Settings) -> std::io::Result<TestRuntime> {
+    pub(crate) fn build(settings: &Settings, activity: &Arc<Activity>) -> std::io::Result<TestRuntime> {
         let mut builder = match settings.flavor {
             Flavor::MultiThread => tokio::runtime::Builder::new_multi_thread(),
             Flavor::CurrentThread | Flavor::Local => tokio::runtime::Builder::new_current_thread(),
@@ -31,6 +33,11 @@ impl TestRuntime {
         if let Some(name) = &settings.runtime_name {
             builder.name(name);
         }
+        if settings.flavor != Flavor::MultiThread {
+            activity.observe_current_thread(&mut builder);
+        }
+        #[cfg(tokio_unstable)]
+        crate::locations::SpawnLocations::observe(activity, &mut builder);
         Ok(match settings.flavor {
             Flavor::Local => TestRuntime::Local(builder.build_local(LocalOptions::default())?),
             Flavor::CurrentThread | Flavor::MultiThread => TestRuntime::Shared(builder.build()?),

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
-use crate::builder::{Builder, Flavor, UnhandledPanic};
+use crate::builder::{Builder, Flavor, Leaks, UnhandledPanic};
 use crate::environment;
 
 /// The real-time budget when neither the builder nor `WS_TEST_TIMEOUT` sets one.
@@ -19,6 +19,7 @@ pub(crate) struct Settings {
     pub(crate) unhandled_panic: UnhandledPanic,
     pub(crate) runtime_name: Option<String>,
     pub(crate) timeout: Duration,
+    pub(crate) leaks: Leaks,
 }
 
 impl Settings {
@@ -54,6 +55,13 @@ impl Settings {
                 Err(problem) => return refuse(&problem),
             },
         };
+        let leaks = match builder.leaks {
+            Some(leaks) => leaks,
+            None => match environment::choice("WS_TEST_LEAKS", Leaks::from_name, "deny, warn or allow") {
+                Ok(leaks) => leaks.unwrap_or_default(),
+                Err(problem) => return refuse(&problem),
+            },
+        };
         Ok(Settings {
             start_paused: builder.start_paused.unwrap_or(!multi_thread),
             flavor: builder.flavor,
@@ -61,6 +69,7 @@ impl Settings {
             unhandled_panic: builder.unhandled_panic,
             runtime_name: builder.runtime_name,
             timeout,
+            leaks,
             test_name,
         })
     }

@@ -124,6 +124,7 @@ fn timeout_failure(watch: &Watch) -> Failure {
     };
     Failure {
         summary: format!("timed out: still running after its real-time budget of {budget}"),
+        details: Vec::new(),
         help: format!(
             "{waiting_on} If the test needs more real time, raise its budget with #[ws_test(timeout = \"{doubled}\")] \
              or for a whole run with WS_TEST_TIMEOUT={doubled}."
@@ -139,6 +140,7 @@ fn end_process_for_stuck_test(watch: &Watch) -> ! {
         summary: format!(
             "timed out: still running after its real-time budget of {budget}, and its thread is stuck in a blocking call"
         ),
+        details: Vec::new(),
         help: format!(
             "the test's thread did not return to the tokio scheduler within {grace} of being woken: it is inside a \
              blocking call (std::thread::sleep, blocking I/O, a std::sync lock, a busy loop). Use the async \

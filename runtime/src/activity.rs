@@ -1,0 +1,53 @@
+//! What the test's runtime is doing, seen through tokio's stable runtime hooks, for the guards that need it.
+//!
+//! `on_thread_park` runs inside the runtime right before it would park, that is when no task is ready. Waking a
+//! future from there makes tokio park with a zero limit instead (tokio#8212), so the clock does not jump: this is how
+//! the harness lets every ready task run to completion without advancing virtual time.
+
+use std::future::{Future, poll_fn};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Poll, Waker};
+
+#[derive(Default)]
+pub(crate) struct Activity {
+    /// How often the runtime has reached its idle point.
+    idle_points: AtomicU64,
+    /// Futures waiting for the next idle point.
+    idle_waiters: Mutex<Vec<Waker>>,
+    #[cfg(tokio_unstable)]
+    pub(crate) spawn_locations: crate::locations::SpawnLocations,
+}
+
+impl Activity {
+    /// Installs the hooks on a current-thread runtime's builder (a multi-thread runtime has one idle point per
+    /// worker, and none of them means the whole runtime is idle).
+    pub(crate) fn observe_current_thread(self: &Arc<Self>, builder: &mut tokio::runtime::Builder) {
+        let activity = Arc::clone(self);
+        builder.on_thread_park(move || activity.reached_idle_point());
+    }
+
+    fn reached_idle_point(&self) {
+        self.idle_points.fetch_add(1, Ordering::SeqCst);
+        let waiters = std::mem::take(&mut *self.idle_waiters.lock().unwrap_or_else(PoisonError::into_inner));
+        for waiter in waiters {
+            waiter.wake();
+        }
+    }
+
+    /// Completes at the runtime's next idle point: every task that was ready has run as far as it can without the
+    /// clock moving. Only for current-thread runtimes with [`observe_current_thread`](Self::observe_current_thread).
+    pub(crate) fn next_idle_point(&self) -> impl Future<Output = ()> + '_ {
+        let start = self.idle_points.load(Ordering::SeqCst);
+        poll_fn(move |context| {
+            if self.idle_points.load(Ordering::SeqCst) > start {
+                return Poll::Ready(());
+            }
+            self.idle_waiters
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(context.waker().clone());
+            Poll::Pending
+        })
+    }
+}

@@ -1,0 +1,102 @@
+//! Leaked tasks (`leaks`). Once the body has returned and every ready task has run as far as it can without the
+//! clock moving, any task still alive on the test's runtime is a leak: a reader loop, a heartbeat, a background
+//! service nobody stopped. tokio would drop it silently at shutdown; here the test fails (`deny`, the default), or
+//! the report goes to stderr (`warn`).
+
+use std::io::Write;
+use std::time::Duration;
+
+use crate::builder::{Flavor, Leaks};
+use crate::failure::{self, Failure};
+use crate::guard::{BodyEnd, Guard, TestContext};
+
+/// On a multi-thread runtime the count of alive tasks drops only after a finished task is released, which can lag
+/// behind its `JoinHandle` resolving (tokio#7591): look again after these pauses before calling anything a leak.
+const MULTI_THREAD_RECHECKS: [Duration; 4] = [
+    Duration::from_millis(5),
+    Duration::from_millis(10),
+    Duration::from_millis(20),
+    Duration::from_millis(40),
+];
+
+struct LeakGuard {
+    policy: Leaks,
+}
+
+pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
+    match test.settings.leaks {
+        Leaks::Allow => None,
+        policy => Some(Box::new(LeakGuard { policy })),
+    }
+}
+
+impl Guard for LeakGuard {
+    fn body_finished(&mut self, test: &TestContext, end: BodyEnd) -> Option<Failure> {
+        // An interrupted body left its tasks where they were; the interruption's own report covers them.
+        if end == BodyEnd::Interrupted {
+            return None;
+        }
+        let alive = alive_tasks(test);
+        if alive == 0 {
+            return None;
+        }
+        let failure = leak_failure(test, alive);
+        match self.policy {
+            Leaks::Warn => {
+                let report = failure::render(&test.settings.test_name, test.clocks.read(), &[failure]);
+                // Past libtest's capture, which would hide a warning of a passing test.
+                let _ = writeln!(std::io::stderr(), "warning: {report}");
+                None
+            }
+            Leaks::Deny | Leaks::Allow => Some(failure),
+        }
+    }
+}
+
+fn alive_tasks(test: &TestContext) -> usize {
+    let metrics = test.runtime.metrics();
+    if test.settings.flavor == Flavor::MultiThread {
+        for pause in MULTI_THREAD_RECHECKS {
+            if metrics.num_alive_tasks() == 0 {
+                return 0;
+            }
+            std::thread::sleep(pause);
+        }
+    }
+    metrics.num_alive_tasks()
+}
+
+fn leak_failure(test: &TestContext, alive: usize) -> Failure {
+    let tasks = match alive {
+        1 => "1 task".to_string(),
+        more => format!("{more} tasks"),
+    };
+    let (places, how_to_locate) = spawn_places(test);
+    Failure {
+        summary: format!("leaked {tasks}: still alive after the body returned"),
+        details: places,
+        help: format!(
+            "every task a test spawns must end before the test does, or it is dropped silently at shutdown, \
+             unfinished. Await its JoinHandle, or stop it (JoinHandle::abort, a JoinSet, a shutdown message). To let \
+             this test leak, add leaks = \"allow\" (or \"warn\"); for a whole run, WS_TEST_LEAKS=warn.{how_to_locate}"
+        ),
+    }
+}
+
+/// The spawn location of each live task where tokio can tell (`--cfg tokio_unstable`), else how to get them.
+#[cfg(tokio_unstable)]
+fn spawn_places(test: &TestContext) -> (Vec<String>, &'static str) {
+    let places = test.activity.spawn_locations.of_live_tasks();
+    (
+        places.into_iter().map(|place| format!("spawned at {place}")).collect(),
+        "",
+    )
+}
+
+#[cfg(not(tokio_unstable))]
+fn spawn_places(_test: &TestContext) -> (Vec<String>, &'static str) {
+    (
+        Vec::new(),
+        " To see where each leaked task was spawned, run with RUSTFLAGS=\"--cfg tokio_unstable\".",
+    )
+}
