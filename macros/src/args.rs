@@ -20,6 +20,7 @@ pub(crate) const ARGUMENT_NAMES: &[&str] = &[
     "name",
     "timeout",
     "leaks",
+    "virtual_timeout",
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -60,6 +61,7 @@ pub(crate) struct Arguments {
     pub(crate) runtime_name: Option<String>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) leaks: Option<Leaks>,
+    pub(crate) virtual_timeout: Option<Located<Duration>>,
 }
 
 impl Arguments {
@@ -156,6 +158,10 @@ impl Arguments {
                     parse_leaks(&string_value(literal, &name)?).map_err(|error| syn::Error::new(span, error))?;
                 set_once(&mut self.leaks, value, duplicate)
             }
+            "virtual_timeout" => {
+                let value = duration_value(literal, &name)?;
+                set_once(&mut self.virtual_timeout, Located { value, span }, duplicate)
+            }
             "core_threads" => Err(syn::Error::new_spanned(
                 &name_value,
                 "Attribute `core_threads` is renamed to `worker_threads`",
@@ -177,6 +183,28 @@ impl Arguments {
                 "The `worker_threads` option requires the `multi_thread` runtime flavor. \
                  Use `#[ws_test(flavor = \"multi_thread\")]`",
             )));
+        }
+        if let Some(virtual_timeout) = &self.virtual_timeout {
+            let real_time = if flavor == Flavor::MultiThread {
+                Some("`flavor = \"multi_thread\"`")
+            } else if self
+                .start_paused
+                .as_ref()
+                .is_some_and(|start_paused| !start_paused.value)
+            {
+                Some("`start_paused = false`")
+            } else {
+                None
+            };
+            if let Some(real_time) = real_time {
+                errors.add(Err(syn::Error::new(
+                    virtual_timeout.span,
+                    format!(
+                        "`virtual_timeout` needs the paused clock, and with {real_time} the test runs in real time: \
+                         use `timeout` for its real-time budget"
+                    ),
+                )));
+            }
         }
         if flavor == Flavor::MultiThread {
             if let Some(start_paused) = &self.start_paused {
@@ -274,6 +302,7 @@ fn example_value(name: &str) -> &'static str {
         "name" => "\"my-runtime\"",
         "timeout" => "\"30s\"",
         "leaks" => "\"warn\"",
+        "virtual_timeout" => "\"2h\"",
         _ => "\"...\"",
     }
 }

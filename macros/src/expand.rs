@@ -112,6 +112,10 @@ fn builder_calls(function: &TestFunction, arguments: &Arguments, crate_path: &To
         let duration = duration_tokens(timeout);
         calls.extend(quote!(.timeout(#duration)));
     }
+    if let Some(virtual_timeout) = &arguments.virtual_timeout {
+        let duration = duration_tokens(virtual_timeout.value);
+        calls.extend(quote!(.virtual_timeout(#duration)));
+    }
     calls
 }
 

@@ -9,12 +9,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Poll, Waker};
 
+/// Called by the runtime's thread each time it wakes from parking, inside the runtime; with a paused clock, every
+/// jump of virtual time has just happened when it runs.
+pub(crate) type UnparkObserver = Box<dyn Fn() + Send + Sync>;
+
 #[derive(Default)]
 pub(crate) struct Activity {
     /// How often the runtime has reached its idle point.
     idle_points: AtomicU64,
     /// Futures waiting for the next idle point.
     idle_waiters: Mutex<Vec<Waker>>,
+    unpark_observers: Mutex<Vec<UnparkObserver>>,
     #[cfg(tokio_unstable)]
     pub(crate) spawn_locations: crate::locations::SpawnLocations,
 }
@@ -25,6 +30,26 @@ impl Activity {
     pub(crate) fn observe_current_thread(self: &Arc<Self>, builder: &mut tokio::runtime::Builder) {
         let activity = Arc::clone(self);
         builder.on_thread_park(move || activity.reached_idle_point());
+        let activity = Arc::clone(self);
+        builder.on_thread_unpark(move || {
+            for observer in activity
+                .unpark_observers
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .iter()
+            {
+                observer();
+            }
+        });
+    }
+
+    /// Adds an observer called after every park of a runtime set up with
+    /// [`observe_current_thread`](Self::observe_current_thread).
+    pub(crate) fn on_unpark(&self, observer: UnparkObserver) {
+        self.unpark_observers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(observer);
     }
 
     fn reached_idle_point(&self) {

@@ -119,6 +119,7 @@ pub struct Builder {
     pub(crate) runtime_name: Option<String>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) leaks: Option<Leaks>,
+    pub(crate) virtual_timeout: Option<Duration>,
 }
 
 impl Builder {
@@ -137,6 +138,7 @@ impl Builder {
             runtime_name: None,
             timeout: None,
             leaks: None,
+            virtual_timeout: None,
         }
     }
 
@@ -247,12 +249,29 @@ impl Builder {
         self
     }
 
+    /// The test's budget in virtual time; `virtual_timeout = "1h"`. Without it: `WS_TEST_VIRTUAL_TIMEOUT` when set,
+    /// else one hour. A test whose paused clock passes it fails at once, with the number of tasks alive: a leaked
+    /// ticking task fails in milliseconds instead of spinning until the real-time budget. Applies when the clock
+    /// starts paused.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// ws_test::Builder::new("a_day_of_heartbeats")
+    ///     .virtual_timeout(Duration::from_secs(25 * 3600))
+    ///     .run(async { tokio::time::sleep(Duration::from_secs(24 * 3600)).await });
+    /// ```
+    pub fn virtual_timeout(mut self, budget: Duration) -> Builder {
+        self.virtual_timeout = Some(budget);
+        self
+    }
+
     /// Builds the runtime, runs `body` on it to completion, shuts the runtime down and returns the body's output.
     ///
     /// # Panics
     ///
     /// When the test fails: the body panicked (its panic is passed on unchanged), the real-time budget ran out, a
-    /// spawned task panicked (unless [`UnhandledPanic::Ignore`]), a task leaked (unless [`Leaks::Warn`] or
+    /// virtual clock passed its budget, a spawned task panicked (unless [`UnhandledPanic::Ignore`]), a task leaked (unless [`Leaks::Warn`] or
     /// [`Leaks::Allow`]), a `WS_TEST_*` variable does not parse, or the settings contradict each other (`start_paused(true)` or `worker_threads` where they cannot apply).
     ///
     /// ```

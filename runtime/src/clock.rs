@@ -29,6 +29,11 @@ impl Clocks {
         }
     }
 
+    /// tokio's clock when the test started.
+    pub(crate) fn virtual_start(&self) -> tokio::time::Instant {
+        self.virtual_start
+    }
+
     /// Readable from any thread, including the watchdog's while the test's thread is blocked: tokio's clock is read
     /// through the runtime's handle, not through the test's thread.
     pub(crate) fn read(&self) -> ClockReading {

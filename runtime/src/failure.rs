@@ -46,15 +46,22 @@ fn write_details(report: &mut String, failure: &Failure) {
     }
 }
 
-/// A budget as the attribute would take it: `2s`, `250ms`, `1.5s`.
+/// A budget as the attribute would take it: `1h`, `1m30s`, `250ms`, `1s500ms`.
 pub(crate) fn budget_text(budget: Duration) -> String {
-    if budget.subsec_nanos() == 0 {
-        format!("{}s", budget.as_secs())
-    } else if budget < Duration::from_secs(1) && budget.subsec_nanos() % 1_000_000 == 0 {
-        format!("{}ms", budget.as_millis())
-    } else {
-        format!("{}s", budget.as_secs_f64())
-    }
+    let seconds = budget.as_secs();
+    let parts = [
+        (seconds / 3600, "h"),
+        (seconds % 3600 / 60, "m"),
+        (seconds % 60, "s"),
+        (u64::from(budget.subsec_millis()), "ms"),
+        (u64::from(budget.subsec_nanos() % 1_000_000), "ns"),
+    ];
+    let text: String = parts
+        .iter()
+        .filter(|(amount, _)| *amount > 0)
+        .map(|(amount, unit)| format!("{amount}{unit}"))
+        .collect();
+    if text.is_empty() { "0s".to_string() } else { text }
 }
 
 /// The message of a panic payload, for the panics that carry one (`panic!` with a message always does).
@@ -127,8 +134,24 @@ mod tests {
 
     #[test]
     fn budgets_print_as_the_attribute_spells_them() {
-        assert_eq!(budget_text(Duration::from_secs(60)), "60s");
+        assert_eq!(budget_text(Duration::from_secs(3600)), "1h");
+        assert_eq!(budget_text(Duration::from_secs(5400)), "1h30m");
+        assert_eq!(budget_text(Duration::from_secs(60)), "1m");
+        assert_eq!(budget_text(Duration::from_secs(90)), "1m30s");
+        assert_eq!(budget_text(Duration::from_secs(2)), "2s");
         assert_eq!(budget_text(Duration::from_millis(250)), "250ms");
-        assert_eq!(budget_text(Duration::from_millis(1500)), "1.5s");
+        assert_eq!(budget_text(Duration::from_millis(1500)), "1s500ms");
+        assert_eq!(budget_text(Duration::ZERO), "0s");
+        for budget in [
+            Duration::from_secs(5400),
+            Duration::from_millis(1500),
+            Duration::from_nanos(1_000_001),
+        ] {
+            assert_eq!(
+                crate::duration::parse_duration(&budget_text(budget)),
+                Ok(budget),
+                "the parser reads it back"
+            );
+        }
     }
 }

@@ -12,7 +12,7 @@ use crate::clock::Clocks;
 use crate::failure::Failure;
 use crate::interrupt::Interrupt;
 use crate::settings::Settings;
-use crate::{leaks, panics, watchdog};
+use crate::{leaks, panics, virtual_time, watchdog};
 
 /// What every guard may know about the running test.
 pub(crate) struct TestContext {
@@ -46,8 +46,13 @@ pub(crate) trait Guard {
 
 /// Every guard that applies to this test, in the order they report.
 pub(crate) fn start_all(test: &TestContext) -> Vec<Box<dyn Guard>> {
-    [watchdog::start(test), panics::start(test), leaks::start(test)]
-        .into_iter()
-        .flatten()
-        .collect()
+    [
+        watchdog::start(test),
+        panics::start(test),
+        leaks::start(test),
+        virtual_time::start(test),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }

@@ -40,6 +40,7 @@ mod locations;
 mod panics;
 mod runtime;
 mod settings;
+mod virtual_time;
 mod watchdog;
 
 pub use builder::{Builder, Flavor, Leaks, UnhandledPanic};
@@ -58,6 +59,7 @@ pub use watchdog::STUCK_EXIT_CODE;
 /// | `name` | the runtime's name | none |
 /// | `crate` | path to this crate, e.g. `"my_reexports::ws_test"` | `"::ws_test"` |
 /// | `timeout` | real-time budget: `"250ms"`, `"10s"`, `"2m"`, `"1h"` | `WS_TEST_TIMEOUT`, else `"60s"` |
+/// | `virtual_timeout` | budget in virtual time (paused clock only) | `WS_TEST_VIRTUAL_TIMEOUT`, else `"1h"` |
 /// | `leaks` | `"deny"`, `"warn"`, `"allow"`: tasks still alive at the end | `WS_TEST_LEAKS`, else `"deny"` |
 ///
 /// ```

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::builder::{Builder, Flavor, Leaks, UnhandledPanic};
 use crate::environment;
+use crate::virtual_time::DEFAULT_VIRTUAL_TIMEOUT;
 
 /// The real-time budget when neither the builder nor `WS_TEST_TIMEOUT` sets one.
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -20,6 +21,7 @@ pub(crate) struct Settings {
     pub(crate) runtime_name: Option<String>,
     pub(crate) timeout: Duration,
     pub(crate) leaks: Leaks,
+    pub(crate) virtual_timeout: Duration,
 }
 
 impl Settings {
@@ -48,12 +50,24 @@ impl Settings {
         if builder.timeout == Some(Duration::ZERO) {
             return refuse("a zero timeout would fail the test at once; give it a real-time budget such as 60s");
         }
-        let timeout = match builder.timeout {
-            Some(timeout) => timeout,
-            None => match environment::budget("WS_TEST_TIMEOUT") {
-                Ok(budget) => budget.unwrap_or(DEFAULT_TIMEOUT),
-                Err(problem) => return refuse(&problem),
-            },
+        if builder.virtual_timeout == Some(Duration::ZERO) {
+            return refuse("a zero virtual_timeout would fail the test at once; give it a budget such as 1h");
+        }
+        let budget = |explicit: Option<Duration>, variable: &str, default: Duration| match explicit {
+            Some(budget) => Ok(budget),
+            None => environment::budget(variable).map(|budget| budget.unwrap_or(default)),
+        };
+        let timeout = match budget(builder.timeout, "WS_TEST_TIMEOUT", DEFAULT_TIMEOUT) {
+            Ok(timeout) => timeout,
+            Err(problem) => return refuse(&problem),
+        };
+        let virtual_timeout = match budget(
+            builder.virtual_timeout,
+            "WS_TEST_VIRTUAL_TIMEOUT",
+            DEFAULT_VIRTUAL_TIMEOUT,
+        ) {
+            Ok(budget) => budget,
+            Err(problem) => return refuse(&problem),
         };
         let leaks = match builder.leaks {
             Some(leaks) => leaks,
@@ -70,6 +84,7 @@ impl Settings {
             runtime_name: builder.runtime_name,
             timeout,
             leaks,
+            virtual_timeout,
             test_name,
         })
     }

@@ -46,8 +46,9 @@ async fn missing_pong_is_detected_after_ten_seconds() {
     assert_eq!(start.elapsed(), Duration::from_secs(10));
 }
 
-/// A nonce refreshed every 60 s by a background task, used by requests, for a day.
-#[ws_test]
+/// A nonce refreshed every 60 s by a background task, used by requests, for a day: more than the default virtual
+/// budget of an hour, so the test says how much it covers.
+#[ws_test(virtual_timeout = "25h")]
 async fn nonce_refresh_over_a_day() {
     let (nonces, mut latest) = tokio::sync::watch::channel(0u64);
     let refresher = tokio::spawn(async move {

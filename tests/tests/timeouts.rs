@@ -71,7 +71,7 @@ fn a_real_time_runtime_timeout_says_so() {
 #[test]
 fn a_test_within_its_budget_passes_and_returns_its_value() {
     let value = Builder::new("suite::quick").timeout(Duration::from_secs(5)).run(async {
-        tokio::time::sleep(Duration::from_secs(3600 * 10)).await;
+        tokio::time::sleep(Duration::from_secs(3600)).await;
         "done"
     });
     assert_eq!(value, "done");
