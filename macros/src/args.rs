@@ -21,6 +21,7 @@ pub(crate) const ARGUMENT_NAMES: &[&str] = &[
     "timeout",
     "leaks",
     "virtual_timeout",
+    "deadlock",
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -35,6 +36,12 @@ pub(crate) enum Leaks {
     Deny,
     Warn,
     Allow,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Deadlock {
+    Deny,
+    Off,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -62,6 +69,7 @@ pub(crate) struct Arguments {
     pub(crate) timeout: Option<Duration>,
     pub(crate) leaks: Option<Leaks>,
     pub(crate) virtual_timeout: Option<Located<Duration>>,
+    pub(crate) deadlock: Option<Located<Deadlock>>,
 }
 
 impl Arguments {
@@ -162,6 +170,11 @@ impl Arguments {
                 let value = duration_value(literal, &name)?;
                 set_once(&mut self.virtual_timeout, Located { value, span }, duplicate)
             }
+            "deadlock" => {
+                let value =
+                    parse_deadlock(&string_value(literal, &name)?).map_err(|error| syn::Error::new(span, error))?;
+                set_once(&mut self.deadlock, Located { value, span }, duplicate)
+            }
             "core_threads" => Err(syn::Error::new_spanned(
                 &name_value,
                 "Attribute `core_threads` is renamed to `worker_threads`",
@@ -184,26 +197,41 @@ impl Arguments {
                  Use `#[ws_test(flavor = \"multi_thread\")]`",
             )));
         }
-        if let Some(virtual_timeout) = &self.virtual_timeout {
-            let real_time = if flavor == Flavor::MultiThread {
-                Some("`flavor = \"multi_thread\"`")
-            } else if self
-                .start_paused
-                .as_ref()
-                .is_some_and(|start_paused| !start_paused.value)
-            {
-                Some("`start_paused = false`")
-            } else {
-                None
-            };
-            if let Some(real_time) = real_time {
-                errors.add(Err(syn::Error::new(
-                    virtual_timeout.span,
-                    format!(
-                        "`virtual_timeout` needs the paused clock, and with {real_time} the test runs in real time: \
-                         use `timeout` for its real-time budget"
-                    ),
-                )));
+        let real_time = if flavor == Flavor::MultiThread {
+            Some("`flavor = \"multi_thread\"`")
+        } else if self
+            .start_paused
+            .as_ref()
+            .is_some_and(|start_paused| !start_paused.value)
+        {
+            Some("`start_paused = false`")
+        } else {
+            None
+        };
+        let needs_paused_clock = [
+            (
+                "virtual_timeout",
+                self.virtual_timeout.as_ref().map(|argument| argument.span),
+            ),
+            (
+                "deadlock",
+                self.deadlock
+                    .as_ref()
+                    .filter(|argument| argument.value == Deadlock::Deny)
+                    .map(|argument| argument.span),
+            ),
+        ];
+        if let Some(real_time) = real_time {
+            for (name, span) in needs_paused_clock {
+                if let Some(span) = span {
+                    errors.add(Err(syn::Error::new(
+                        span,
+                        format!(
+                            "`{name}` needs the paused clock, and with {real_time} the test runs in real time: \
+                             use `timeout` for its real-time budget"
+                        ),
+                    )));
+                }
             }
         }
         if flavor == Flavor::MultiThread {
@@ -303,6 +331,7 @@ fn example_value(name: &str) -> &'static str {
         "timeout" => "\"30s\"",
         "leaks" => "\"warn\"",
         "virtual_timeout" => "\"2h\"",
+        "deadlock" => "\"off\"",
         _ => "\"...\"",
     }
 }
@@ -344,6 +373,16 @@ fn parse_leaks(text: &str) -> Result<Leaks, String> {
         "allow" => Ok(Leaks::Allow),
         _ => Err(format!(
             "No such leak policy `{text}`. The leak policies are `deny` (the default), `warn` and `allow`."
+        )),
+    }
+}
+
+fn parse_deadlock(text: &str) -> Result<Deadlock, String> {
+    match text {
+        "deny" => Ok(Deadlock::Deny),
+        "off" => Ok(Deadlock::Off),
+        _ => Err(format!(
+            "No such deadlock setting `{text}`. The settings are `deny` (the default) and `off`."
         )),
     }
 }

@@ -8,7 +8,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::ext::IdentExt;
 
-use crate::args::{Arguments, Flavor, Leaks, UnhandledPanic};
+use crate::args::{Arguments, Deadlock, Flavor, Leaks, UnhandledPanic};
 use crate::item::{self, TestFunction};
 use crate::scan;
 
@@ -111,6 +111,13 @@ fn builder_calls(function: &TestFunction, arguments: &Arguments, crate_path: &To
     if let Some(timeout) = arguments.timeout {
         let duration = duration_tokens(timeout);
         calls.extend(quote!(.timeout(#duration)));
+    }
+    if let Some(deadlock) = &arguments.deadlock {
+        let detection = match deadlock.value {
+            Deadlock::Deny => quote!(Deny),
+            Deadlock::Off => quote!(Off),
+        };
+        calls.extend(quote!(.deadlock(#crate_path::Deadlock::#detection)));
     }
     if let Some(virtual_timeout) = &arguments.virtual_timeout {
         let duration = duration_tokens(virtual_timeout.value);

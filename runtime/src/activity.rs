@@ -5,9 +5,10 @@
 //! the harness lets every ready task run to completion without advancing virtual time.
 
 use std::future::{Future, poll_fn};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Poll, Waker};
+use std::time::Duration;
 
 /// Called by the runtime's thread each time it wakes from parking, inside the runtime; with a paused clock, every
 /// jump of virtual time has just happened when it runs.
@@ -15,8 +16,13 @@ pub(crate) type UnparkObserver = Box<dyn Fn() + Send + Sync>;
 
 #[derive(Default)]
 pub(crate) struct Activity {
-    /// How often the runtime has reached its idle point.
+    /// How often the runtime has reached its idle point, where it parks.
     idle_points: AtomicU64,
+    /// How often it has woken from parking; fewer than `idle_points` while it is parked.
+    unparks: AtomicU64,
+    /// Threads of the runtime's blocking pool that are alive, once [`observe_blocking_jobs`](Self::observe_blocking_jobs)
+    /// made each live thread mean a running job.
+    blocking_threads: AtomicUsize,
     /// Futures waiting for the next idle point.
     idle_waiters: Mutex<Vec<Waker>>,
     unpark_observers: Mutex<Vec<UnparkObserver>>,
@@ -32,6 +38,7 @@ impl Activity {
         builder.on_thread_park(move || activity.reached_idle_point());
         let activity = Arc::clone(self);
         builder.on_thread_unpark(move || {
+            activity.unparks.fetch_add(1, Ordering::SeqCst);
             for observer in activity
                 .unpark_observers
                 .lock()
@@ -41,6 +48,32 @@ impl Activity {
                 observer();
             }
         });
+    }
+
+    /// Counts the threads of the runtime's blocking pool, and lets each end as soon as its job is done (tokio keeps
+    /// idle ones for ten seconds), so that a live thread means a running `spawn_blocking` job. On a current-thread
+    /// runtime every thread the runtime starts is a blocking-pool thread.
+    pub(crate) fn observe_blocking_jobs(self: &Arc<Self>, builder: &mut tokio::runtime::Builder) {
+        let activity = Arc::clone(self);
+        builder.on_thread_start(move || {
+            activity.blocking_threads.fetch_add(1, Ordering::SeqCst);
+        });
+        let activity = Arc::clone(self);
+        builder.on_thread_stop(move || {
+            activity.blocking_threads.fetch_sub(1, Ordering::SeqCst);
+        });
+        builder.thread_keep_alive(Duration::ZERO);
+    }
+
+    /// `Some(n)` while the runtime is parked, where `n` identifies this one period of parking; `None` while it runs.
+    pub(crate) fn parked_period(&self) -> Option<u64> {
+        let idle_points = self.idle_points.load(Ordering::SeqCst);
+        (idle_points > self.unparks.load(Ordering::SeqCst)).then_some(idle_points)
+    }
+
+    /// Whether a `spawn_blocking` job may be running (see [`observe_blocking_jobs`](Self::observe_blocking_jobs)).
+    pub(crate) fn blocking_jobs_running(&self) -> bool {
+        self.blocking_threads.load(Ordering::SeqCst) > 0
     }
 
     /// Adds an observer called after every park of a runtime set up with

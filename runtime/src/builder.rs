@@ -89,6 +89,40 @@ impl Leaks {
     }
 }
 
+/// Whether a test whose tasks all wait for each other fails at once; `deadlock = "..."`, environment
+/// `WS_TEST_DEADLOCK`. Applies when the clock starts paused: every other runtime waits in real time, and only the
+/// real-time budget applies.
+///
+/// ```should_panic
+/// // The body waits for a message its own sender never sends: fails in about half a second, not at the budget.
+/// ws_test::Builder::new("waits_for_itself").run(async {
+///     let (sender, mut receiver) = tokio::sync::mpsc::channel::<u32>(1);
+///     receiver.recv().await;
+///     drop(sender);
+/// });
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Deadlock {
+    /// Every task waiting, no timer pending and nothing arriving for half a second of real time fails the test;
+    /// `"deny"`, the default.
+    #[default]
+    Deny,
+    /// Only the real-time budget applies; `"off"`. For a test that waits for real I/O or a thread outside tokio for
+    /// longer than half a second.
+    Off,
+}
+
+impl Deadlock {
+    pub(crate) fn from_name(name: &str) -> Option<Deadlock> {
+        match name {
+            "deny" => Some(Deadlock::Deny),
+            "off" => Some(Deadlock::Off),
+            _ => None,
+        }
+    }
+}
+
 /// Runs one test on a fresh tokio runtime of its own, with a virtual clock and a real-time budget.
 ///
 /// `#[ws_test]` expands to a call of this builder; call it by hand where an attribute does not fit. Every setting has
@@ -120,6 +154,7 @@ pub struct Builder {
     pub(crate) timeout: Option<Duration>,
     pub(crate) leaks: Option<Leaks>,
     pub(crate) virtual_timeout: Option<Duration>,
+    pub(crate) deadlock: Option<Deadlock>,
 }
 
 impl Builder {
@@ -139,6 +174,7 @@ impl Builder {
             timeout: None,
             leaks: None,
             virtual_timeout: None,
+            deadlock: None,
         }
     }
 
@@ -266,12 +302,32 @@ impl Builder {
         self
     }
 
+    /// Whether a deadlock fails the test at once; `deadlock = "..."`. Without it: `WS_TEST_DEADLOCK` when set, else
+    /// [`Deadlock::Deny`]. See [`Deadlock`].
+    ///
+    /// ```
+    /// ws_test::Builder::new("waits_for_a_real_thread")
+    ///     .deadlock(ws_test::Deadlock::Off)
+    ///     .run(async {
+    ///         let (sender, receiver) = tokio::sync::oneshot::channel();
+    ///         std::thread::spawn(move || {
+    ///             std::thread::sleep(std::time::Duration::from_millis(700));
+    ///             sender.send(()).unwrap();
+    ///         });
+    ///         receiver.await.unwrap();
+    ///     });
+    /// ```
+    pub fn deadlock(mut self, detection: Deadlock) -> Builder {
+        self.deadlock = Some(detection);
+        self
+    }
+
     /// Builds the runtime, runs `body` on it to completion, shuts the runtime down and returns the body's output.
     ///
     /// # Panics
     ///
     /// When the test fails: the body panicked (its panic is passed on unchanged), the real-time budget ran out, a
-    /// virtual clock passed its budget, a spawned task panicked (unless [`UnhandledPanic::Ignore`]), a task leaked (unless [`Leaks::Warn`] or
+    /// virtual clock passed its budget, the tasks deadlocked, a spawned task panicked (unless [`UnhandledPanic::Ignore`]), a task leaked (unless [`Leaks::Warn`] or
     /// [`Leaks::Allow`]), a `WS_TEST_*` variable does not parse, or the settings contradict each other (`start_paused(true)` or `worker_threads` where they cannot apply).
     ///
     /// ```

@@ -12,7 +12,7 @@ use crate::clock::Clocks;
 use crate::failure::Failure;
 use crate::interrupt::Interrupt;
 use crate::settings::Settings;
-use crate::{leaks, panics, virtual_time, watchdog};
+use crate::{deadlock, leaks, panics, virtual_time, watchdog};
 
 /// What every guard may know about the running test.
 pub(crate) struct TestContext {
@@ -51,6 +51,7 @@ pub(crate) fn start_all(test: &TestContext) -> Vec<Box<dyn Guard>> {
         panics::start(test),
         leaks::start(test),
         virtual_time::start(test),
+        deadlock::start(test),
     ]
     .into_iter()
     .flatten()

@@ -28,6 +28,7 @@
 mod activity;
 mod builder;
 mod clock;
+mod deadlock;
 mod duration;
 mod environment;
 mod failure;
@@ -37,13 +38,14 @@ mod interrupt;
 mod leaks;
 #[cfg(tokio_unstable)]
 mod locations;
+mod monitor;
 mod panics;
 mod runtime;
 mod settings;
 mod virtual_time;
 mod watchdog;
 
-pub use builder::{Builder, Flavor, Leaks, UnhandledPanic};
+pub use builder::{Builder, Deadlock, Flavor, Leaks, UnhandledPanic};
 pub use watchdog::STUCK_EXIT_CODE;
 
 /// Runs an `async fn` test on a fresh tokio runtime with a paused, auto-advancing clock and a real-time budget.
@@ -60,6 +62,7 @@ pub use watchdog::STUCK_EXIT_CODE;
 /// | `crate` | path to this crate, e.g. `"my_reexports::ws_test"` | `"::ws_test"` |
 /// | `timeout` | real-time budget: `"250ms"`, `"10s"`, `"2m"`, `"1h"` | `WS_TEST_TIMEOUT`, else `"60s"` |
 /// | `virtual_timeout` | budget in virtual time (paused clock only) | `WS_TEST_VIRTUAL_TIMEOUT`, else `"1h"` |
+/// | `deadlock` | `"deny"`, `"off"` (paused clock only) | `WS_TEST_DEADLOCK`, else `"deny"` |
 /// | `leaks` | `"deny"`, `"warn"`, `"allow"`: tasks still alive at the end | `WS_TEST_LEAKS`, else `"deny"` |
 ///
 /// ```

@@ -36,6 +36,9 @@ impl TestRuntime {
         if settings.flavor != Flavor::MultiThread {
             activity.observe_current_thread(&mut builder);
         }
+        if settings.detects_deadlocks() {
+            activity.observe_blocking_jobs(&mut builder);
+        }
         #[cfg(tokio_unstable)]
         crate::locations::SpawnLocations::observe(activity, &mut builder);
         Ok(match settings.flavor {

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
-use crate::builder::{Builder, Flavor, Leaks, UnhandledPanic};
+use crate::builder::{Builder, Deadlock, Flavor, Leaks, UnhandledPanic};
 use crate::environment;
 use crate::virtual_time::DEFAULT_VIRTUAL_TIMEOUT;
 
@@ -22,6 +22,7 @@ pub(crate) struct Settings {
     pub(crate) timeout: Duration,
     pub(crate) leaks: Leaks,
     pub(crate) virtual_timeout: Duration,
+    pub(crate) deadlock: Deadlock,
 }
 
 impl Settings {
@@ -76,6 +77,13 @@ impl Settings {
                 Err(problem) => return refuse(&problem),
             },
         };
+        let deadlock = match builder.deadlock {
+            Some(deadlock) => deadlock,
+            None => match environment::choice("WS_TEST_DEADLOCK", Deadlock::from_name, "deny or off") {
+                Ok(deadlock) => deadlock.unwrap_or_default(),
+                Err(problem) => return refuse(&problem),
+            },
+        };
         Ok(Settings {
             start_paused: builder.start_paused.unwrap_or(!multi_thread),
             flavor: builder.flavor,
@@ -85,7 +93,15 @@ impl Settings {
             timeout,
             leaks,
             virtual_timeout,
+            deadlock,
             test_name,
         })
+    }
+}
+
+impl Settings {
+    /// Deadlocks are recognisable only on a current-thread runtime whose clock starts paused.
+    pub(crate) fn detects_deadlocks(&self) -> bool {
+        self.deadlock == Deadlock::Deny && self.start_paused && self.flavor != Flavor::MultiThread
     }
 }

@@ -5,7 +5,7 @@
 //! so the terminal never hangs.
 
 use std::io::Write;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, Once, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::builder::Flavor;
@@ -13,6 +13,7 @@ use crate::clock::Clocks;
 use crate::failure::{self, Failure};
 use crate::guard::{Guard, TestContext};
 use crate::interrupt::Interrupt;
+use crate::monitor::{self, Probe, Watching};
 
 /// How long a woken test may take to return to the harness before its thread counts as stuck.
 const STUCK_GRACE: Duration = Duration::from_secs(2);
@@ -21,7 +22,6 @@ const STUCK_GRACE: Duration = Duration::from_secs(2);
 pub const STUCK_EXIT_CODE: i32 = 124;
 
 struct Watch {
-    id: u64,
     deadline: Instant,
     interrupted: bool,
     test_name: String,
@@ -31,51 +31,16 @@ struct Watch {
     interrupt: Arc<Interrupt>,
 }
 
-struct Watches {
-    next_id: u64,
-    running: Vec<Watch>,
-}
-
-static WATCHES: Mutex<Watches> = Mutex::new(Watches {
-    next_id: 0,
-    running: Vec::new(),
-});
-static CHANGED: Condvar = Condvar::new();
-static PATROL_STARTED: Once = Once::new();
-
-fn watches() -> MutexGuard<'static, Watches> {
-    WATCHES.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Removes the test's deadline when dropped, after the runtime has shut down.
+/// Keeps the deadline watched until dropped, after the runtime has shut down.
 struct WatchdogGuard {
-    id: u64,
+    _watching: Watching,
 }
 
 impl Guard for WatchdogGuard {}
 
-impl Drop for WatchdogGuard {
-    fn drop(&mut self) {
-        watches().running.retain(|watch| watch.id != self.id);
-    }
-}
-
 pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
-    PATROL_STARTED.call_once(|| {
-        if let Err(error) = std::thread::Builder::new()
-            .name("ws-test-watchdog".into())
-            .spawn(patrol)
-        {
-            // Without the thread, a hung test would hang the terminal; better to say so loudly at once.
-            panic!("ws-test could not start its watchdog thread: {error}");
-        }
-    });
     let settings = &test.settings;
-    let mut watches = watches();
-    let id = watches.next_id;
-    watches.next_id += 1;
-    watches.running.push(Watch {
-        id,
+    let watching = monitor::watch(Box::new(Watch {
         deadline: Instant::now() + settings.timeout,
         interrupted: false,
         test_name: settings.test_name.to_string(),
@@ -83,33 +48,21 @@ pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
         real_time_only: !settings.start_paused || settings.flavor == Flavor::MultiThread,
         clocks: test.clocks.clone(),
         interrupt: Arc::clone(&test.interrupt),
-    });
-    CHANGED.notify_one();
-    Some(Box::new(WatchdogGuard { id }))
+    }));
+    Some(Box::new(WatchdogGuard { _watching: watching }))
 }
 
-fn patrol() {
-    let mut watches = watches();
-    loop {
-        let now = Instant::now();
-        for watch in watches.running.iter_mut().filter(|watch| watch.deadline <= now) {
-            if watch.interrupted {
-                end_process_for_stuck_test(watch);
-            }
-            watch.interrupted = true;
-            watch.deadline = now + STUCK_GRACE;
-            watch.interrupt.fire(timeout_failure(watch));
+impl Probe for Watch {
+    fn check(&mut self, now: Instant) {
+        if now < self.deadline {
+            return;
         }
-        let next_deadline = watches.running.iter().map(|watch| watch.deadline).min();
-        watches = match next_deadline {
-            None => CHANGED.wait(watches).unwrap_or_else(PoisonError::into_inner),
-            Some(deadline) => {
-                CHANGED
-                    .wait_timeout(watches, deadline.saturating_duration_since(now))
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .0
-            }
-        };
+        if self.interrupted {
+            end_process_for_stuck_test(self);
+        }
+        self.interrupted = true;
+        self.deadline = now + STUCK_GRACE;
+        self.interrupt.fire(timeout_failure(self));
     }
 }
 

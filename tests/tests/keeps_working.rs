@@ -190,7 +190,7 @@ mod inside_cfg_test {
     }
 
     pub mod named {
-        #[ws_test::test(timeout = "100ms")]
+        #[ws_test::test(timeout = "100ms", deadlock = "off")]
         #[ignore = "called by a_test_in_a_module_is_named_by_its_full_path"]
         pub async fn fails() {
             std::future::pending::<()>().await;

@@ -15,7 +15,8 @@ async fn a_real_time_test_waiting_forever_fails_at_its_budget() {
     std::future::pending::<()>().await;
 }
 
-#[ws_test(timeout = "300ms")]
+// Deadlock detection would end this test first; this test is about the budget.
+#[ws_test(timeout = "300ms", deadlock = "off")]
 #[should_panic(expected = "test `timeouts::a_paused_test_waiting_on_a_channel_fails_at_its_budget` timed out")]
 async fn a_paused_test_waiting_on_a_channel_fails_at_its_budget() {
     let (_sender, mut receiver) = tokio::sync::mpsc::channel::<u32>(1);
@@ -26,6 +27,7 @@ async fn a_paused_test_waiting_on_a_channel_fails_at_its_budget() {
 fn the_timeout_message_names_the_test_shows_both_clocks_and_says_how_to_fix() {
     let (message, real_time) = panic_of(|| {
         Builder::new("suite::waits_for_a_reply")
+            .deadlock(ws_test::Deadlock::Off)
             .timeout(Duration::from_millis(400))
             .run(async {
                 tokio::time::sleep(Duration::from_secs(42)).await;
@@ -91,6 +93,7 @@ fn an_interrupted_body_is_dropped_inside_its_runtime() {
     let flag = NeedsRuntime(std::sync::Arc::clone(&dropped_inside));
     let _ = panic_of(move || {
         Builder::new("suite::drops")
+            .deadlock(ws_test::Deadlock::Off)
             .timeout(Duration::from_millis(100))
             .run(async move {
                 let _flag = flag;
@@ -203,6 +206,7 @@ fn a_malformed_ws_test_timeout_fails_the_test_naming_the_variable() {
 fn a_local_runtime_waiting_forever_fails_at_its_budget() {
     let (message, real_time) = panic_of(|| {
         Builder::new("suite::local_waits")
+            .deadlock(ws_test::Deadlock::Off)
             .flavor(ws_test::Flavor::Local)
             .timeout(Duration::from_millis(300))
             .run(std::future::pending::<()>())

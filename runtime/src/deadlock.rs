@@ -1,0 +1,101 @@
+//! Deadlocks (`deadlock`). With the paused clock, tokio parks for good when every task waits and no timer is pending:
+//! the test would hang until its real-time budget. The runtime can only stay parked in real time when no timer is
+//! pending (the paused clock otherwise jumps to it at once) or while a `spawn_blocking` job holds the clock back. So a
+//! runtime parked through one whole grace period, with its virtual clock still and no blocking job alive, is
+//! deadlocked; the grace lets real I/O (a loopback socket) arrive first. Nothing here touches the clock: a
+//! harness-owned far-future timer would make the same condition visible, but the jump to it would also corrupt the
+//! clock of a test that is only waiting for real I/O.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::runtime::Handle;
+
+use crate::activity::Activity;
+use crate::clock::Clocks;
+use crate::failure::{self, Failure};
+use crate::guard::{Guard, TestContext};
+use crate::interrupt::Interrupt;
+use crate::monitor::{self, Probe, Watching};
+
+/// How long the runtime must stay parked, in real time, before that counts as a deadlock.
+pub(crate) const DEADLOCK_GRACE: Duration = Duration::from_millis(500);
+
+struct DeadlockProbe {
+    activity: Arc<Activity>,
+    clocks: Clocks,
+    runtime: Handle,
+    interrupt: Arc<Interrupt>,
+    /// The parking period being timed, when it began (real), and the virtual clock then.
+    parked_period: Option<u64>,
+    parked_since: Instant,
+    virtual_then: Duration,
+    fired: bool,
+}
+
+struct DeadlockGuard {
+    _watching: Watching,
+}
+
+impl Guard for DeadlockGuard {}
+
+pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
+    if !test.settings.detects_deadlocks() {
+        return None;
+    }
+    let watching = monitor::watch(Box::new(DeadlockProbe {
+        activity: Arc::clone(&test.activity),
+        clocks: test.clocks.clone(),
+        runtime: test.runtime.clone(),
+        interrupt: Arc::clone(&test.interrupt),
+        parked_period: None,
+        parked_since: Instant::now(),
+        virtual_then: Duration::ZERO,
+        fired: false,
+    }));
+    Some(Box::new(DeadlockGuard { _watching: watching }))
+}
+
+impl Probe for DeadlockProbe {
+    fn check(&mut self, now: Instant) {
+        if self.fired {
+            return;
+        }
+        let parked_period = self.activity.parked_period();
+        let virtual_now = self.clocks.read().virtual_elapsed;
+        let still_stuck = parked_period.is_some()
+            && parked_period == self.parked_period
+            && virtual_now == self.virtual_then
+            && !self.activity.blocking_jobs_running();
+        if !still_stuck {
+            self.parked_period = parked_period;
+            self.parked_since = now;
+            self.virtual_then = virtual_now;
+            return;
+        }
+        if now.duration_since(self.parked_since) >= DEADLOCK_GRACE {
+            self.fired = true;
+            let alive = self.runtime.metrics().num_alive_tasks();
+            self.interrupt.fire(deadlock_failure(alive));
+        }
+    }
+}
+
+fn deadlock_failure(alive: usize) -> Failure {
+    let grace = failure::budget_text(DEADLOCK_GRACE);
+    let waiting = match alive {
+        0 => "the body is waiting".to_string(),
+        1 => "the body and 1 task are all waiting".to_string(),
+        more => format!("the body and {more} tasks are all waiting"),
+    };
+    Failure {
+        summary: format!("deadlocked: {waiting}, no timer is pending, and nothing arrived for {grace}"),
+        details: Vec::new(),
+        help: format!(
+            "each waits for something only another waiting task could do (a message from a sender that is alive but \
+             never sends, a lock, a Notify), so nothing will ever happen. Look at what the body awaits and who should \
+             wake it. If it waits for real I/O or a thread outside tokio that needs more than {grace}, use \
+             start_paused = false, or deadlock = \"off\" for this test (WS_TEST_DEADLOCK=off for a whole run)."
+        ),
+    }
+}
