@@ -22,6 +22,7 @@ pub(crate) const ARGUMENT_NAMES: &[&str] = &[
     "leaks",
     "virtual_timeout",
     "deadlock",
+    "max_blocking",
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -41,6 +42,12 @@ pub(crate) enum Leaks {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Deadlock {
     Deny,
+    Off,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MaxBlocking {
+    Limit(Duration),
     Off,
 }
 
@@ -70,6 +77,7 @@ pub(crate) struct Arguments {
     pub(crate) leaks: Option<Leaks>,
     pub(crate) virtual_timeout: Option<Located<Duration>>,
     pub(crate) deadlock: Option<Located<Deadlock>>,
+    pub(crate) max_blocking: Option<MaxBlocking>,
 }
 
 impl Arguments {
@@ -87,6 +95,11 @@ impl Arguments {
             errors.add(arguments.validate());
         }
         errors.into_result().map(|()| arguments)
+    }
+
+    /// `max_blocking = "off"` allows blocking calls, `std::thread::sleep` in the body among them.
+    pub(crate) fn allows_blocking(&self) -> bool {
+        self.max_blocking == Some(MaxBlocking::Off)
     }
 
     pub(crate) fn flavor(&self) -> Flavor {
@@ -174,6 +187,18 @@ impl Arguments {
                 let value =
                     parse_deadlock(&string_value(literal, &name)?).map_err(|error| syn::Error::new(span, error))?;
                 set_once(&mut self.deadlock, Located { value, span }, duplicate)
+            }
+            "max_blocking" => {
+                let value = match string_value(literal, &name)?.as_str() {
+                    "off" => MaxBlocking::Off,
+                    limit => MaxBlocking::Limit(parse_duration(limit).map_err(|error| {
+                        syn::Error::new(
+                            span,
+                            format!("Failed to parse value of `max_blocking`: expected \"off\" or a limit; {error}"),
+                        )
+                    })?),
+                };
+                set_once(&mut self.max_blocking, value, duplicate)
             }
             "core_threads" => Err(syn::Error::new_spanned(
                 &name_value,
@@ -332,6 +357,7 @@ fn example_value(name: &str) -> &'static str {
         "leaks" => "\"warn\"",
         "virtual_timeout" => "\"2h\"",
         "deadlock" => "\"off\"",
+        "max_blocking" => "\"1s\"",
         _ => "\"...\"",
     }
 }

@@ -8,7 +8,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::ext::IdentExt;
 
-use crate::args::{Arguments, Deadlock, Flavor, Leaks, UnhandledPanic};
+use crate::args::{Arguments, Deadlock, Flavor, Leaks, MaxBlocking, UnhandledPanic};
 use crate::item::{self, TestFunction};
 use crate::scan;
 
@@ -118,6 +118,16 @@ fn builder_calls(function: &TestFunction, arguments: &Arguments, crate_path: &To
             Deadlock::Off => quote!(Off),
         };
         calls.extend(quote!(.deadlock(#crate_path::Deadlock::#detection)));
+    }
+    if let Some(max_blocking) = arguments.max_blocking {
+        let limit = match max_blocking {
+            MaxBlocking::Limit(limit) => {
+                let limit = duration_tokens(limit);
+                quote!(Limit(#limit))
+            }
+            MaxBlocking::Off => quote!(Off),
+        };
+        calls.extend(quote!(.max_blocking(#crate_path::MaxBlocking::#limit)));
     }
     if let Some(virtual_timeout) = &arguments.virtual_timeout {
         let duration = duration_tokens(virtual_timeout.value);

@@ -91,7 +91,7 @@ impl TestFunction {
     }
 
     /// The body's tokens, statements only (no braces), for scanning.
-    pub(crate) fn body_tokens(&self) -> impl Iterator<Item = &TokenStream> {
+    pub(crate) fn body_tokens(&self) -> impl Iterator<Item = &TokenStream> + Clone {
         self.statements.iter()
     }
 

@@ -24,13 +24,23 @@ fn entry(arguments: proc_macro2::TokenStream, item: proc_macro2::TokenStream) ->
         Err(error) => return with_error(item, error),
     };
     let arguments = args::Arguments::parse(arguments);
-    let mut errors = function.shape_errors();
+    let mut errors: Vec<syn::Error> = function.shape_errors().into_iter().collect();
     if let Err(argument_errors) = &arguments {
-        match &mut errors {
-            Some(combined) => combined.combine(argument_errors.clone()),
-            None => errors = Some(argument_errors.clone()),
-        }
+        errors.push(argument_errors.clone());
     }
+    if !arguments.as_ref().is_ok_and(args::Arguments::allows_blocking) {
+        errors.extend(scan::blocking_sleeps(function.body_tokens()).into_iter().map(|call| {
+            syn::Error::new_spanned(
+                call,
+                "blocking sleep in an async test: use `tokio::time::sleep(..).await` (virtual time) or move it into \
+                 `spawn_blocking`; to allow blocking calls in this test, add `max_blocking = \"off\"`",
+            )
+        }));
+    }
+    let errors = errors.into_iter().reduce(|mut combined, error| {
+        combined.combine(error);
+        combined
+    });
     match errors {
         None => expand::expand(function, &arguments.unwrap_or_default()),
         // Still emit the test, with default arguments, so that IDEs keep resolving names in its body.

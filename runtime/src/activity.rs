@@ -10,9 +10,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
-/// Called by the runtime's thread each time it wakes from parking, inside the runtime; with a paused clock, every
-/// jump of virtual time has just happened when it runs.
-pub(crate) type UnparkObserver = Box<dyn Fn() + Send + Sync>;
+/// Called by the runtime's thread, inside the runtime, at its idle point right before it parks, or right after it
+/// wakes from parking (with a paused clock, every jump of virtual time has just happened then).
+pub(crate) type Observer = Box<dyn Fn() + Send + Sync>;
 
 #[derive(Default)]
 pub(crate) struct Activity {
@@ -25,7 +25,8 @@ pub(crate) struct Activity {
     blocking_threads: AtomicUsize,
     /// Futures waiting for the next idle point.
     idle_waiters: Mutex<Vec<Waker>>,
-    unpark_observers: Mutex<Vec<UnparkObserver>>,
+    unpark_observers: Mutex<Vec<Observer>>,
+    park_observers: Mutex<Vec<Observer>>,
     #[cfg(tokio_unstable)]
     pub(crate) spawn_locations: crate::locations::SpawnLocations,
 }
@@ -71,6 +72,13 @@ impl Activity {
         (idle_points > self.unparks.load(Ordering::SeqCst)).then_some(idle_points)
     }
 
+    /// `Some(n)` while the runtime's thread is polling tasks, where `n` identifies this one stretch between two idle
+    /// points; `None` while it is parked.
+    pub(crate) fn busy_stretch(&self) -> Option<u64> {
+        let unparks = self.unparks.load(Ordering::SeqCst);
+        (self.idle_points.load(Ordering::SeqCst) == unparks).then_some(unparks)
+    }
+
     /// Whether a `spawn_blocking` job may be running (see [`observe_blocking_jobs`](Self::observe_blocking_jobs)).
     pub(crate) fn blocking_jobs_running(&self) -> bool {
         self.blocking_threads.load(Ordering::SeqCst) > 0
@@ -78,14 +86,31 @@ impl Activity {
 
     /// Adds an observer called after every park of a runtime set up with
     /// [`observe_current_thread`](Self::observe_current_thread).
-    pub(crate) fn on_unpark(&self, observer: UnparkObserver) {
+    pub(crate) fn on_unpark(&self, observer: Observer) {
         self.unpark_observers
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(observer);
     }
 
+    /// Adds an observer called at every idle point, before the runtime parks. Waking the body from there stops it
+    /// before the clock can move.
+    pub(crate) fn on_park(&self, observer: Observer) {
+        self.park_observers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(observer);
+    }
+
     fn reached_idle_point(&self) {
+        for observer in self
+            .park_observers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+        {
+            observer();
+        }
         self.idle_points.fetch_add(1, Ordering::SeqCst);
         let waiters = std::mem::take(&mut *self.idle_waiters.lock().unwrap_or_else(PoisonError::into_inner));
         for waiter in waiters {

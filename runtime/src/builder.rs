@@ -123,6 +123,46 @@ impl Deadlock {
     }
 }
 
+/// How long the runtime's thread may stay inside task polls while not using the CPU (asleep in
+/// `std::thread::sleep`, blocking I/O, a contended `std::sync::Mutex`) before the test fails; `max_blocking = "..."`,
+/// environment `WS_TEST_MAX_BLOCKING`. Applies to current-thread and local runtimes on Linux. A long CPU-bound
+/// stretch is not blocking; only the real-time budget applies to it.
+///
+/// ```should_panic
+/// fn load_fixture() {
+///     std::thread::sleep(std::time::Duration::from_secs(1)); // blocks the event loop
+/// }
+///
+/// ws_test::Builder::new("blocks_the_event_loop").run(async { load_fixture() });
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MaxBlocking {
+    /// Fail when the thread was blocked for longer than this, in one stretch between two idle points;
+    /// `"250ms"`. The default is [`MaxBlocking::DEFAULT`].
+    Limit(Duration),
+    /// Allow blocking calls on the runtime's thread; `"off"`. Also allows `std::thread::sleep` in the body.
+    Off,
+}
+
+impl MaxBlocking {
+    /// 250 ms: far above any scheduling hiccup, far below what a blocking call costs a suite.
+    pub const DEFAULT: MaxBlocking = MaxBlocking::Limit(Duration::from_millis(250));
+
+    pub(crate) fn from_name(name: &str) -> Result<MaxBlocking, String> {
+        match name {
+            "off" => Ok(MaxBlocking::Off),
+            budget => crate::duration::parse_duration(budget).map(MaxBlocking::Limit),
+        }
+    }
+}
+
+impl Default for MaxBlocking {
+    fn default() -> MaxBlocking {
+        MaxBlocking::DEFAULT
+    }
+}
+
 /// Runs one test on a fresh tokio runtime of its own, with a virtual clock and a real-time budget.
 ///
 /// `#[ws_test]` expands to a call of this builder; call it by hand where an attribute does not fit. Every setting has
@@ -155,6 +195,7 @@ pub struct Builder {
     pub(crate) leaks: Option<Leaks>,
     pub(crate) virtual_timeout: Option<Duration>,
     pub(crate) deadlock: Option<Deadlock>,
+    pub(crate) max_blocking: Option<MaxBlocking>,
 }
 
 impl Builder {
@@ -175,6 +216,7 @@ impl Builder {
             leaks: None,
             virtual_timeout: None,
             deadlock: None,
+            max_blocking: None,
         }
     }
 
@@ -322,12 +364,25 @@ impl Builder {
         self
     }
 
+    /// How long the runtime's thread may be blocked in one stretch; `max_blocking = "..."`. Without it:
+    /// `WS_TEST_MAX_BLOCKING` when set, else [`MaxBlocking::DEFAULT`]. See [`MaxBlocking`].
+    ///
+    /// ```
+    /// ws_test::Builder::new("reads_a_fixture_synchronously")
+    ///     .max_blocking(ws_test::MaxBlocking::Off)
+    ///     .run(async { std::thread::sleep(std::time::Duration::from_millis(300)) });
+    /// ```
+    pub fn max_blocking(mut self, limit: MaxBlocking) -> Builder {
+        self.max_blocking = Some(limit);
+        self
+    }
+
     /// Builds the runtime, runs `body` on it to completion, shuts the runtime down and returns the body's output.
     ///
     /// # Panics
     ///
     /// When the test fails: the body panicked (its panic is passed on unchanged), the real-time budget ran out, a
-    /// virtual clock passed its budget, the tasks deadlocked, a spawned task panicked (unless [`UnhandledPanic::Ignore`]), a task leaked (unless [`Leaks::Warn`] or
+    /// virtual clock passed its budget, the tasks deadlocked, the event loop was blocked, a spawned task panicked (unless [`UnhandledPanic::Ignore`]), a task leaked (unless [`Leaks::Warn`] or
     /// [`Leaks::Allow`]), a `WS_TEST_*` variable does not parse, or the settings contradict each other (`start_paused(true)` or `worker_threads` where they cannot apply).
     ///
     /// ```

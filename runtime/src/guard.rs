@@ -8,6 +8,8 @@ use std::sync::Arc;
 use tokio::runtime::Handle;
 
 use crate::activity::Activity;
+#[cfg(target_os = "linux")]
+use crate::blocking;
 use crate::clock::Clocks;
 use crate::failure::Failure;
 use crate::interrupt::Interrupt;
@@ -52,6 +54,8 @@ pub(crate) fn start_all(test: &TestContext) -> Vec<Box<dyn Guard>> {
         leaks::start(test),
         virtual_time::start(test),
         deadlock::start(test),
+        #[cfg(target_os = "linux")]
+        blocking::start(test),
     ]
     .into_iter()
     .flatten()

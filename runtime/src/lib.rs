@@ -26,6 +26,8 @@
 #![deny(missing_docs)]
 
 mod activity;
+#[cfg(target_os = "linux")]
+mod blocking;
 mod builder;
 mod clock;
 mod deadlock;
@@ -42,10 +44,12 @@ mod monitor;
 mod panics;
 mod runtime;
 mod settings;
+#[cfg(target_os = "linux")]
+mod thread_usage;
 mod virtual_time;
 mod watchdog;
 
-pub use builder::{Builder, Deadlock, Flavor, Leaks, UnhandledPanic};
+pub use builder::{Builder, Deadlock, Flavor, Leaks, MaxBlocking, UnhandledPanic};
 pub use watchdog::STUCK_EXIT_CODE;
 
 /// Runs an `async fn` test on a fresh tokio runtime with a paused, auto-advancing clock and a real-time budget.
@@ -63,6 +67,7 @@ pub use watchdog::STUCK_EXIT_CODE;
 /// | `timeout` | real-time budget: `"250ms"`, `"10s"`, `"2m"`, `"1h"` | `WS_TEST_TIMEOUT`, else `"60s"` |
 /// | `virtual_timeout` | budget in virtual time (paused clock only) | `WS_TEST_VIRTUAL_TIMEOUT`, else `"1h"` |
 /// | `deadlock` | `"deny"`, `"off"` (paused clock only) | `WS_TEST_DEADLOCK`, else `"deny"` |
+/// | `max_blocking` | `"250ms"`, `"off"`: how long the runtime's thread may be blocked (Linux) | `WS_TEST_MAX_BLOCKING`, else `"250ms"` |
 /// | `leaks` | `"deny"`, `"warn"`, `"allow"`: tasks still alive at the end | `WS_TEST_LEAKS`, else `"deny"` |
 ///
 /// ```

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
-use crate::builder::{Builder, Deadlock, Flavor, Leaks, UnhandledPanic};
+use crate::builder::{Builder, Deadlock, Flavor, Leaks, MaxBlocking, UnhandledPanic};
 use crate::environment;
 use crate::virtual_time::DEFAULT_VIRTUAL_TIMEOUT;
 
@@ -23,6 +23,7 @@ pub(crate) struct Settings {
     pub(crate) leaks: Leaks,
     pub(crate) virtual_timeout: Duration,
     pub(crate) deadlock: Deadlock,
+    pub(crate) max_blocking: MaxBlocking,
 }
 
 impl Settings {
@@ -84,6 +85,18 @@ impl Settings {
                 Err(problem) => return refuse(&problem),
             },
         };
+        if builder.max_blocking == Some(MaxBlocking::Limit(Duration::ZERO)) {
+            return refuse("a zero max_blocking would fail every test; give it a limit such as 250ms, or Off");
+        }
+        let max_blocking = match builder.max_blocking {
+            Some(max_blocking) => max_blocking,
+            None => match environment::parsed("WS_TEST_MAX_BLOCKING", |text| {
+                MaxBlocking::from_name(text).map_err(|problem| format!("is neither off nor a valid limit: {problem}"))
+            }) {
+                Ok(max_blocking) => max_blocking.unwrap_or_default(),
+                Err(problem) => return refuse(&problem),
+            },
+        };
         Ok(Settings {
             start_paused: builder.start_paused.unwrap_or(!multi_thread),
             flavor: builder.flavor,
@@ -94,6 +107,7 @@ impl Settings {
             leaks,
             virtual_timeout,
             deadlock,
+            max_blocking,
             test_name,
         })
     }

@@ -1,0 +1,94 @@
+//! What a thread of this process has spent its time on, from Linux's `/proc`: CPU time, time waiting in the run
+//! queue, and whether it is asleep right now. Only reads files, so it needs no binding to libc.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Clock ticks per second of `utime` and `stime` in `/proc/.../stat`; 100 on every Linux architecture Rust supports.
+const TICKS_PER_SECOND: u64 = 100;
+
+/// A thread of this process, found while running on it.
+pub(crate) struct ThreadUsage {
+    task: PathBuf,
+}
+
+/// One look at the thread.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct UsageSample {
+    pub(crate) cpu: Duration,
+    /// Time spent runnable but waiting for a CPU; `None` where the kernel keeps no scheduler statistics
+    /// (`schedstat` reads all zeros).
+    pub(crate) run_queue_wait: Option<Duration>,
+    /// Asleep (`S`) or in uninterruptible sleep (`D`): blocked, not merely waiting for a CPU (`R`).
+    pub(crate) asleep: bool,
+}
+
+impl ThreadUsage {
+    /// The calling thread, or `None` where `/proc` does not say which thread this is.
+    pub(crate) fn current() -> Option<ThreadUsage> {
+        let task = std::fs::read_link("/proc/thread-self").ok()?;
+        let thread_id = task.file_name()?.to_str()?.parse::<u32>().ok()?;
+        Some(ThreadUsage {
+            task: PathBuf::from(format!("/proc/self/task/{thread_id}")),
+        })
+    }
+
+    /// `None` once the thread has ended or `/proc` cannot be read.
+    pub(crate) fn sample(&self) -> Option<UsageSample> {
+        let stat = std::fs::read_to_string(self.task.join("stat")).ok()?;
+        // The command name in parentheses may itself contain spaces and parentheses: fields start after the last ')'.
+        let fields: Vec<&str> = stat.get(stat.rfind(')')? + 1..)?.split_whitespace().collect();
+        let state = fields.first()?;
+        let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+        let mut cpu = Duration::from_millis(ticks * 1000 / TICKS_PER_SECOND);
+        let mut run_queue_wait = None;
+        if let Ok(schedstat) = std::fs::read_to_string(self.task.join("schedstat")) {
+            let mut numbers = schedstat.split_whitespace().map(|number| number.parse::<u64>().ok());
+            if let (Some(Some(cpu_nanos)), Some(Some(wait_nanos))) = (numbers.next(), numbers.next()) {
+                if cpu_nanos > 0 {
+                    cpu = Duration::from_nanos(cpu_nanos);
+                    run_queue_wait = Some(Duration::from_nanos(wait_nanos));
+                }
+            }
+        }
+        Some(UsageSample {
+            cpu,
+            run_queue_wait,
+            asleep: matches!(*state, "S" | "D"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sleeping_thread_is_asleep_and_a_spinning_one_uses_cpu() {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let sleeper = std::thread::spawn(move || {
+            sender
+                .send(ThreadUsage::current().expect("Linux has /proc/thread-self"))
+                .expect("the test listens");
+            std::thread::sleep(Duration::from_millis(300));
+        });
+        let usage = receiver.recv().expect("the thread reports");
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(usage.sample().expect("the thread is alive").asleep);
+        sleeper.join().expect("the sleeper ends");
+
+        let me = ThreadUsage::current().expect("Linux has /proc/thread-self");
+        let before = me.sample().expect("this thread is alive");
+        let start = std::time::Instant::now();
+        let mut spin = 0u64;
+        while start.elapsed() < Duration::from_millis(200) {
+            spin = std::hint::black_box(spin.wrapping_add(1));
+        }
+        let after = me.sample().expect("this thread is alive");
+        assert!(
+            after.cpu - before.cpu >= Duration::from_millis(100),
+            "{before:?} -> {after:?}"
+        );
+        assert!(!after.asleep);
+    }
+}
