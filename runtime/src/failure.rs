@@ -99,13 +99,13 @@ mod tests {
     #[test]
     fn details_are_listed_under_the_headline_which_keeps_the_clocks() {
         let failure = Failure {
-            summary: "failed: 2 spawned tasks panicked".into(),
+            summary: "failed: a spawned task panicked (2 panics in all)".into(),
             details: vec!["at a.rs:1:1: boom".into(), "at b.rs:2:2: bang".into()],
             help: "fix them".into(),
         };
         assert_eq!(
             render("suite::case", reading(), &[failure]),
-            "test `suite::case` failed: 2 spawned tasks panicked (virtual 12.000s, real 0.004s)\n\
+            "test `suite::case` failed: a spawned task panicked (2 panics in all) (virtual 12.000s, real 0.004s)\n\
              \x20  - at a.rs:1:1: boom\n   - at b.rs:2:2: bang\nhelp: fix them"
         );
     }

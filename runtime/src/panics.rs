@@ -84,9 +84,10 @@ impl Guard for PanicGuard {
         if unreported.is_empty() {
             return None;
         }
+        // "spawned task panicked" stays word for word, so that a search for it finds every such failure.
         let count = match unreported.len() {
             1 => "a spawned task panicked".to_string(),
-            more => format!("{more} spawned tasks panicked"),
+            more => format!("a spawned task panicked ({more} panics in all)"),
         };
         Some(Failure {
             summary: format!("failed: {count}"),

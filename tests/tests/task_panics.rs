@@ -63,7 +63,9 @@ fn every_task_panic_is_listed_including_blocking_jobs_and_drops_at_shutdown() {
         })
     });
     assert!(
-        message.starts_with("test `suite::three_panics` failed: 3 spawned tasks panicked (virtual 0.000s, real "),
+        message.starts_with(
+            "test `suite::three_panics` failed: a spawned task panicked (3 panics in all) (virtual 0.000s, real "
+        ),
         "{message}"
     );
     for expected in [": first task\n", ": blocking job\n", ": dropped at shutdown\n"] {
@@ -90,6 +92,34 @@ fn a_body_panic_and_a_task_panic_are_reported_together_body_first() {
     let task = message.find("2. a spawned task panicked\n").expect("then the task's");
     assert!(body < task, "{message}");
     assert!(message.contains(": task failure\n"), "{message}");
+}
+
+#[test]
+fn a_body_panic_a_leak_and_task_panics_are_reported_together_body_first() {
+    let (message, _) = panic_of(|| {
+        Builder::new("suite::everything_wrong").run(async {
+            tokio::spawn(async { panic!("the reader") });
+            tokio::spawn(async { panic!("the writer") });
+            tokio::spawn(std::future::pending::<()>());
+            tokio::task::yield_now().await;
+            panic!("the assertion");
+        })
+    });
+    let lines: Vec<&str> = message.lines().collect();
+    assert!(
+        lines[0].starts_with("test `suite::everything_wrong` failed in 3 ways (virtual 0.000s, real "),
+        "{message}"
+    );
+    assert_eq!(lines[1], "1. panicked: the assertion", "{message}");
+    assert_eq!(
+        lines[3], "2. leaked 1 task: still alive after the body returned",
+        "{message}"
+    );
+    assert_eq!(lines[5], "3. a spawned task panicked (2 panics in all)", "{message}");
+    assert!(
+        message.contains(": the reader\n") && message.contains(": the writer\n"),
+        "{message}"
+    );
 }
 
 #[test]
