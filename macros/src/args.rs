@@ -381,36 +381,47 @@ fn parse_flavor(text: &str) -> Result<Flavor, String> {
 }
 
 fn parse_unhandled_panic(text: &str) -> Result<UnhandledPanic, String> {
-    match text {
-        "fail_at_end" => Ok(UnhandledPanic::FailAtEnd),
-        "shutdown_runtime" => Ok(UnhandledPanic::ShutdownRuntime),
-        "ignore" => Ok(UnhandledPanic::Ignore),
-        _ => Err(format!(
-            "No such unhandled panic behavior `{text}`. The unhandled panic behaviors are `fail_at_end` (the \
-             default), `shutdown_runtime` and `ignore`."
-        )),
-    }
+    let behaviours = [
+        ("fail_at_end", UnhandledPanic::FailAtEnd),
+        ("shutdown_runtime", UnhandledPanic::ShutdownRuntime),
+        ("ignore", UnhandledPanic::Ignore),
+    ];
+    choose(
+        text,
+        ("unhandled panic behavior", "unhandled panic behaviors"),
+        &behaviours,
+    )
 }
 
 fn parse_leaks(text: &str) -> Result<Leaks, String> {
-    match text {
-        "deny" => Ok(Leaks::Deny),
-        "warn" => Ok(Leaks::Warn),
-        "allow" => Ok(Leaks::Allow),
-        _ => Err(format!(
-            "No such leak policy `{text}`. The leak policies are `deny` (the default), `warn` and `allow`."
-        )),
-    }
+    let policies = [("deny", Leaks::Deny), ("warn", Leaks::Warn), ("allow", Leaks::Allow)];
+    choose(text, ("leak policy", "leak policies"), &policies)
 }
 
 fn parse_deadlock(text: &str) -> Result<Deadlock, String> {
-    match text {
-        "deny" => Ok(Deadlock::Deny),
-        "off" => Ok(Deadlock::Off),
-        _ => Err(format!(
-            "No such deadlock setting `{text}`. The settings are `deny` (the default) and `off`."
-        )),
+    choose(
+        text,
+        ("deadlock setting", "settings"),
+        &[("deny", Deadlock::Deny), ("off", Deadlock::Off)],
+    )
+}
+
+/// The choice named `text`; otherwise an error in tokio's words that lists every choice, the first being the default:
+/// "No such leak policy `x`. The leak policies are `deny` (the default), `warn` and `allow`."
+fn choose<T: Copy>(text: &str, (kind, kinds): (&str, &str), choices: &[(&str, T)]) -> Result<T, String> {
+    if let Some((_, choice)) = choices.iter().find(|(name, _)| *name == text) {
+        return Ok(*choice);
     }
+    let mut names: Vec<String> = choices.iter().map(|(name, _)| format!("`{name}`")).collect();
+    if let Some(default) = names.first_mut() {
+        default.push_str(" (the default)");
+    }
+    let listed = match names.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, others)) => format!("{} and {last}", others.join(", ")),
+        None => String::new(),
+    };
+    Err(format!("No such {kind} `{text}`. The {kinds} are {listed}."))
 }
 
 fn wrong_type(literal: &syn::Lit, name: &str, type_name: &str) -> syn::Error {

@@ -40,14 +40,7 @@ impl Activity {
         let activity = Arc::clone(self);
         builder.on_thread_unpark(move || {
             activity.unparks.fetch_add(1, Ordering::SeqCst);
-            for observer in activity
-                .unpark_observers
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .iter()
-            {
-                observer();
-            }
+            call_all(&activity.unpark_observers);
         });
     }
 
@@ -103,14 +96,7 @@ impl Activity {
     }
 
     fn reached_idle_point(&self) {
-        for observer in self
-            .park_observers
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-        {
-            observer();
-        }
+        call_all(&self.park_observers);
         self.idle_points.fetch_add(1, Ordering::SeqCst);
         let waiters = std::mem::take(&mut *self.idle_waiters.lock().unwrap_or_else(PoisonError::into_inner));
         for waiter in waiters {
@@ -132,5 +118,11 @@ impl Activity {
                 .push(context.waker().clone());
             Poll::Pending
         })
+    }
+}
+
+fn call_all(observers: &Mutex<Vec<Observer>>) {
+    for observer in observers.lock().unwrap_or_else(PoisonError::into_inner).iter() {
+        observer();
     }
 }
