@@ -16,6 +16,7 @@ use crate::guard::{self, BodyEnd, TestContext};
 use crate::interrupt::Interrupt;
 use crate::runtime::TestRuntime;
 use crate::settings::Settings;
+use crate::{background, running};
 
 /// The text of tokio's panic when `time::pause()` runs on a clock that is already paused.
 const TIME_ALREADY_FROZEN: &str = "time is already frozen";
@@ -37,6 +38,7 @@ pub(crate) fn run<T>(builder: Builder, body: Pin<Box<dyn Future<Output = T> + '_
         activity,
         settings,
     };
+    let registration = running::register(&test.runtime, test.settings.flavor, &test.activity);
     let mut guards = guard::start_all(&test);
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
         runtime.block_on(test.interrupt.run_until_fired(body))
@@ -46,6 +48,8 @@ pub(crate) fn run<T>(builder: Builder, body: Pin<Box<dyn Future<Output = T> + '_
         Ok(Err(_)) => BodyEnd::Interrupted,
         Err(_) => BodyEnd::Panicked,
     };
+    // Background services live as long as the body; stopped here, they are gone before the leak check.
+    background::stop_all(registration.test());
     if end != BodyEnd::Interrupted {
         let_ready_tasks_finish(&runtime, &test);
     }
@@ -56,6 +60,7 @@ pub(crate) fn run<T>(builder: Builder, body: Pin<Box<dyn Future<Output = T> + '_
     runtime.shut_down();
     findings.extend(guards.iter_mut().filter_map(|guard| guard.runtime_shut_down(&test)));
     drop(guards);
+    drop(registration);
     conclude(&test, outcome, findings)
 }
 

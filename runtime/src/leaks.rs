@@ -77,8 +77,10 @@ fn leak_failure(test: &TestContext, alive: usize) -> Failure {
         details: places,
         help: format!(
             "every task a test spawns must end before the test does, or it is dropped silently at shutdown, \
-             unfinished. Await its JoinHandle, or stop it (JoinHandle::abort, a JoinSet, a shutdown message). To let \
-             this test leak, add leaks = \"allow\" (or \"warn\"); for a whole run, WS_TEST_LEAKS=warn.{how_to_locate}"
+             unfinished. Await its JoinHandle, or stop it (JoinHandle::abort, a JoinSet, a shutdown message). Start \
+             a service that should live as long as the test with ws_test::background(\"name\", ..) instead of \
+             tokio::spawn. To let this test leak, add leaks = \"allow\" (or \"warn\"); for a whole run, \
+             WS_TEST_LEAKS=warn.{how_to_locate}"
         ),
     }
 }

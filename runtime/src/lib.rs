@@ -26,6 +26,7 @@
 #![deny(missing_docs)]
 
 mod activity;
+mod background;
 #[cfg(target_os = "linux")]
 mod blocking;
 mod builder;
@@ -42,14 +43,18 @@ mod leaks;
 mod locations;
 mod monitor;
 mod panics;
+mod running;
 mod runtime;
 mod settings;
+mod settle;
 #[cfg(target_os = "linux")]
 mod thread_usage;
 mod virtual_time;
 mod watchdog;
 
+pub use background::background;
 pub use builder::{Builder, Deadlock, Flavor, Leaks, MaxBlocking, UnhandledPanic};
+pub use settle::settle;
 pub use watchdog::STUCK_EXIT_CODE;
 
 /// Runs an `async fn` test on a fresh tokio runtime with a paused, auto-advancing clock and a real-time budget.

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Once, PoisonError};
 
 use tokio::runtime::{Handle, Id};
 
+use crate::background;
 use crate::builder::UnhandledPanic;
 use crate::failure::{self, Failure};
 use crate::guard::{Guard, TestContext};
@@ -23,6 +24,17 @@ use crate::interrupt::Interrupt;
 struct TaskPanic {
     location: String,
     message: String,
+    /// The name given to `ws_test::background`, when the task is a background service.
+    service: Option<String>,
+}
+
+impl TaskPanic {
+    fn describe(&self) -> String {
+        match &self.service {
+            Some(name) => format!("background service `{name}` at {}: {}", self.location, self.message),
+            None => format!("at {}: {}", self.location, self.message),
+        }
+    }
 }
 
 /// The runtime of a running test, and where its tasks' panics go.
@@ -91,10 +103,7 @@ impl Guard for PanicGuard {
         };
         Some(Failure {
             summary: format!("failed: {count}"),
-            details: unreported
-                .iter()
-                .map(|panic| format!("at {}: {}", panic.location, panic.message))
-                .collect(),
+            details: unreported.iter().map(TaskPanic::describe).collect(),
             help: "a panic in a spawned task fails the test even when nobody awaits its JoinHandle (tokio would only \
                    print it). Fix the task; if the test expects the panic, observe it through the JoinHandle and add \
                    unhandled_panic = \"ignore\"."
@@ -110,13 +119,15 @@ impl Drop for PanicGuard {
 }
 
 fn record_task_panic(info: &PanicHookInfo<'_>) {
-    if tokio::task::try_id().is_none() {
+    let Some(task) = tokio::task::try_id() else {
         return;
-    }
+    };
     let Ok(runtime) = Handle::try_current() else {
         return;
     };
     let runtime = runtime.id();
+    // Looked up before taking this module's lock, so that the two registries are never locked together.
+    let service = background::name_of(runtime, task);
     let watched = lock(&WATCHED_RUNTIMES);
     let Some(watched) = watched.iter().find(|watched| watched.runtime == runtime) else {
         return;
@@ -128,6 +139,7 @@ fn record_task_panic(info: &PanicHookInfo<'_>) {
         message: failure::panic_message(info.payload())
             .unwrap_or("a panic without a message")
             .to_string(),
+        service,
     };
     let first = {
         let mut panics = lock(&watched.panics);
@@ -136,11 +148,8 @@ fn record_task_panic(info: &PanicHookInfo<'_>) {
     };
     if let (true, Some(interrupt)) = (first, &watched.stop_at_first) {
         interrupt.fire(Failure {
-            summary: format!(
-                "failed: a spawned task panicked at {}: {}",
-                panic.location, panic.message
-            ),
-            details: Vec::new(),
+            summary: "failed: a spawned task panicked".to_string(),
+            details: vec![panic.describe()],
             help: "with unhandled_panic = \"shutdown_runtime\" the first panic of a spawned task ends the test. Fix \
                    the task, or use unhandled_panic = \"ignore\" to observe its panic through its JoinHandle instead."
                 .to_string(),

@@ -123,7 +123,7 @@ async fn unhandled_panic_ignore_lets_the_join_handle_observe_the_panic() {
 }
 
 #[ws_test(unhandled_panic = "shutdown_runtime")]
-#[should_panic(expected = "failed: a spawned task panicked at tests/tests/arguments.rs")]
+#[should_panic(expected = ": the reader task lost its connection\nhelp: with unhandled_panic = \"shutdown_runtime\"")]
 async fn unhandled_panic_shutdown_runtime_fails_at_the_first_task_panic() {
     tokio::spawn(async { panic!("the reader task lost its connection") });
     // Without the option this would wait until the real-time budget.
@@ -131,7 +131,7 @@ async fn unhandled_panic_shutdown_runtime_fails_at_the_first_task_panic() {
 }
 
 #[ws_test(unhandled_panic = "shutdown_runtime")]
-#[should_panic(expected = "spawned task panicked at tests/tests/arguments.rs")]
+#[should_panic(expected = ": the blocking job failed\nhelp: with unhandled_panic = \"shutdown_runtime\"")]
 async fn unhandled_panic_shutdown_runtime_covers_spawn_blocking_jobs() {
     let _job = tokio::task::spawn_blocking(|| panic!("the blocking job failed"));
     std::future::pending::<()>().await;

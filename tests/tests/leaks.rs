@@ -47,8 +47,10 @@ fn a_leaked_ticker_fails_the_test_naming_the_count_and_the_fix() {
         "no locations without tokio_unstable: {headline}"
     );
     let expected_help = "every task a test spawns must end before the test does, or it is dropped silently at \
-        shutdown, unfinished. Await its JoinHandle, or stop it (JoinHandle::abort, a JoinSet, a shutdown message). To \
-        let this test leak, add leaks = \"allow\" (or \"warn\"); for a whole run, WS_TEST_LEAKS=warn.";
+        shutdown, unfinished. Await its JoinHandle, or stop it (JoinHandle::abort, a JoinSet, a shutdown message). \
+        Start a service that should live as long as the test with ws_test::background(\"name\", ..) instead of \
+        tokio::spawn. To let this test leak, add leaks = \"allow\" (or \"warn\"); for a whole run, \
+        WS_TEST_LEAKS=warn.";
     #[cfg(not(tokio_unstable))]
     assert_eq!(
         help,
