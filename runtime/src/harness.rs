@@ -38,7 +38,7 @@ pub(crate) fn run<T>(builder: Builder, body: Pin<Box<dyn Future<Output = T> + '_
         activity,
         settings,
     };
-    let registration = running::register(&test.runtime, test.settings.flavor, &test.activity);
+    let registration = running::register(&test.runtime, &test.clocks, test.settings.flavor, &test.activity);
     let mut guards = guard::start_all(&test);
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
         runtime.block_on(test.interrupt.run_until_fired(body))

@@ -47,6 +47,7 @@ mod running;
 mod runtime;
 mod settings;
 mod settle;
+mod stream;
 #[cfg(target_os = "linux")]
 mod thread_usage;
 mod virtual_time;
@@ -55,6 +56,7 @@ mod watchdog;
 pub use background::background;
 pub use builder::{Builder, Deadlock, Flavor, Leaks, MaxBlocking, UnhandledPanic};
 pub use settle::settle;
+pub use stream::DEFAULT_DEADLINE;
 pub use watchdog::STUCK_EXIT_CODE;
 
 /// Runs an `async fn` test on a fresh tokio runtime with a paused, auto-advancing clock and a real-time budget.
@@ -104,6 +106,12 @@ pub use ws_test_macros::ws_test;
 /// # runs_on_two_workers();
 /// ```
 pub use ws_test_macros::ws_test as test;
+
+/// What the assertion macros expand to; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::stream::{end, mismatch, next_equal, next_item, pending};
+}
 
 // The README's Rust examples are compiled and run as doctests, so the README stays true.
 #[cfg(doctest)]

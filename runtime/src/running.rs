@@ -8,9 +8,11 @@ use tokio::task::AbortHandle;
 
 use crate::activity::Activity;
 use crate::builder::Flavor;
+use crate::clock::Clocks;
 
 pub(crate) struct RunningTest {
     pub(crate) runtime: Id,
+    pub(crate) clocks: Clocks,
     pub(crate) flavor: Flavor,
     pub(crate) activity: Arc<Activity>,
     pub(crate) services: Mutex<Vec<BackgroundService>>,
@@ -53,9 +55,10 @@ impl Drop for Registration {
     }
 }
 
-pub(crate) fn register(runtime: &Handle, flavor: Flavor, activity: &Arc<Activity>) -> Registration {
+pub(crate) fn register(runtime: &Handle, clocks: &Clocks, flavor: Flavor, activity: &Arc<Activity>) -> Registration {
     let test = Arc::new(RunningTest {
         runtime: runtime.id(),
+        clocks: clocks.clone(),
         flavor,
         activity: Arc::clone(activity),
         services: Mutex::new(Vec::new()),
