@@ -52,6 +52,8 @@ mod stream;
 mod thread_usage;
 mod virtual_time;
 mod watchdog;
+#[cfg(feature = "ws")]
+pub mod ws;
 
 pub use background::background;
 pub use builder::{Builder, Deadlock, Flavor, Leaks, MaxBlocking, UnhandledPanic};
@@ -111,6 +113,8 @@ pub use ws_test_macros::ws_test as test;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::stream::{end, mismatch, next_equal, next_item, pending};
+    #[cfg(feature = "ws")]
+    pub use crate::ws::{expect_binary, expect_close, expect_text};
 }
 
 // The README's Rust examples are compiled and run as doctests, so the README stays true.

@@ -20,13 +20,13 @@ use crate::running;
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(10);
 
 /// What one wait for the next item found.
-enum Next<T> {
+pub(crate) enum Next<T> {
     Item(T),
     Ended,
     StillPending,
 }
 
-async fn next_within<S: Stream + Unpin>(stream: &mut S, within: Duration) -> Next<S::Item> {
+pub(crate) async fn next_within<S: Stream + Unpin>(stream: &mut S, within: Duration) -> Next<S::Item> {
     let next = poll_fn(|context| Pin::new(&mut *stream).poll_next(context));
     match tokio::time::timeout(within, next).await {
         Ok(Some(item)) => Next::Item(item),
@@ -36,7 +36,7 @@ async fn next_within<S: Stream + Unpin>(stream: &mut S, within: Duration) -> Nex
 }
 
 /// ` at virtual 30.000s` inside a test of this crate; nothing elsewhere (the assertions work in any tokio runtime).
-fn at_virtual_time() -> String {
+pub(crate) fn at_virtual_time() -> String {
     running::current().map_or_else(String::new, |test| {
         format!(" at virtual {:.3}s", test.clocks.read().virtual_elapsed.as_secs_f64())
     })
