@@ -147,6 +147,10 @@ pub enum MaxBlocking {
 
 impl MaxBlocking {
     /// 250 ms: far above any scheduling hiccup, far below what a blocking call costs a suite.
+    ///
+    /// ```
+    /// assert_eq!(ws_test::MaxBlocking::default(), ws_test::MaxBlocking::DEFAULT);
+    /// ```
     pub const DEFAULT: MaxBlocking = MaxBlocking::Limit(Duration::from_millis(250));
 
     pub(crate) fn from_name(name: &str) -> Result<MaxBlocking, String> {

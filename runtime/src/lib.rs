@@ -21,6 +21,17 @@
 //! # heartbeat_every_30s_for_an_hour();
 //! ```
 //!
+//! Guards turn each silent failure of async tests into a fast, precise one, each with an opt-out: a panic in a spawned
+//! task ([`UnhandledPanic`]), a task still alive at the end ([`Leaks`]), tasks waiting for each other
+//! ([`Deadlock`]), a leaked ticker racing the paused clock (`virtual_timeout`), a blocking call on the event loop
+//! ([`MaxBlocking`], and `std::thread::sleep` in the body is a compile error). Every failure message names the
+//! test, says what happened and what to do, and shows both clocks.
+//!
+//! For the test bodies: stream assertions ([`assert_next!`], [`assert_next_eq!`], [`assert_next_matches!`],
+//! [`assert_end!`], [`assert_pending!`]), [`settle()`] to wait until every other task is idle without moving the
+//! clock, [`background()`] for services that live as long as the body, and an in-memory WebSocket transport
+//! ([`ws`], feature `ws`) with [`assert_text!`], [`assert_binary!`] and [`assert_close!`].
+//!
 //! The attribute translates its arguments into calls of [`Builder`], which can also be called by hand.
 //! See the README for the migration from `#[tokio::test]` and a table of every argument.
 #![deny(missing_docs)]

@@ -17,6 +17,17 @@ use crate::running;
 
 /// How long a waiting assertion waits when it is not given `within = ...`: ten seconds of virtual time, which the
 /// paused clock skips in no real time.
+///
+/// ```
+/// use ws_test::{assert_next, ws_test};
+///
+/// #[ws_test]
+/// async fn twice_the_default() {
+///     let mut updates = tokio_stream::iter([1]);
+///     assert_next!(updates, within = 2 * ws_test::DEFAULT_DEADLINE);
+/// }
+/// # twice_the_default();
+/// ```
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(10);
 
 /// What one wait for the next item found.

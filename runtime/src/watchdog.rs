@@ -18,7 +18,15 @@ use crate::monitor::{self, Probe, Watching};
 /// How long a woken test may take to return to the harness before its thread counts as stuck.
 const STUCK_GRACE: Duration = Duration::from_secs(2);
 
-/// The exit code of a process ended because a test's thread was stuck; the `timeout` command's convention.
+/// The exit code of a process ended because a test's thread was stuck in a blocking call past its budget; the
+/// `timeout` command's convention. A runner that re-runs tests in child processes can tell this end from a failure.
+///
+/// ```
+/// let status = std::process::Command::new("true").status().unwrap();
+/// if status.code() == Some(ws_test::STUCK_EXIT_CODE) {
+///     eprintln!("a test was stuck in a blocking call; see its stderr");
+/// }
+/// ```
 pub const STUCK_EXIT_CODE: i32 = 124;
 
 struct Watch {

@@ -1,6 +1,23 @@
 //! An in-memory WebSocket transport: two connected `tokio_tungstenite::WebSocketStream`s over a `tokio::io::duplex`
 //! pipe, with or without a real HTTP upgrade handshake. No socket, no port, and everything runs on the virtual clock,
 //! so ping/pong and close timeouts driven by `tokio::time` complete at once. Feature `ws` (on by default).
+//!
+//! ```
+//! use futures_util::SinkExt;
+//! use tokio_tungstenite::tungstenite::Message;
+//! use ws_test::{assert_close, assert_text, ws_test};
+//!
+//! #[ws_test]
+//! async fn subscribe_then_close() {
+//!     let (mut client, mut server) = ws_test::ws::pair();
+//!     client.send(Message::text("subscribe")).await.unwrap();
+//!     assert_text!(server, "subscribe");
+//!     let closing = tokio::spawn(async move { client.close(None).await });
+//!     assert_close!(server);
+//!     closing.await.unwrap().unwrap();
+//! }
+//! # subscribe_then_close();
+//! ```
 
 use std::future::{Future, poll_fn};
 use std::pin::pin;
@@ -19,10 +36,23 @@ use tokio_tungstenite::tungstenite::{Error, Message};
 
 use crate::stream::{self, Next};
 
-/// One end of an in-memory WebSocket connection.
+/// One end of an in-memory WebSocket connection: a `tokio_tungstenite::WebSocketStream`, like the one production code
+/// gets from a real connection.
+///
+/// ```
+/// async fn greet(socket: &mut ws_test::ws::Socket) {
+///     use futures_util::SinkExt;
+///     socket.send(tokio_tungstenite::tungstenite::Message::text("hello")).await.unwrap();
+/// }
+/// ```
 pub type Socket = WebSocketStream<DuplexStream>;
 
 /// The pipe's buffer in each direction when none is given: room for any ordinary message.
+///
+/// ```
+/// let (client, server) = ws_test::ws::pair_with_buffer(ws_test::ws::DEFAULT_BUFFER / 4);
+/// # drop((client, server));
+/// ```
 pub const DEFAULT_BUFFER: usize = 64 * 1024;
 
 /// Two connected WebSocket streams, `(client, server)`, with their roles set (the client masks its frames, as the
