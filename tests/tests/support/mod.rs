@@ -33,9 +33,21 @@ pub struct ChildRun {
 /// Re-runs one `#[ignore]`d test of the current test binary in a child process, as `cargo nextest` runs each test
 /// (`--exact NAME --nocapture`), with extra environment variables.
 pub fn run_ignored_test(name: &str, environment: &[(&str, &str)]) -> ChildRun {
+    run_child(
+        &["--exact", name, "--ignored", "--nocapture", "--test-threads=1"],
+        environment,
+    )
+}
+
+/// Like [`run_ignored_test`], but with libtest's output capture on, as a plain `cargo test` runs.
+pub fn run_ignored_test_captured(name: &str, environment: &[(&str, &str)]) -> ChildRun {
+    run_child(&["--exact", name, "--ignored", "--test-threads=1"], environment)
+}
+
+fn run_child(arguments: &[&str], environment: &[(&str, &str)]) -> ChildRun {
     let executable = std::env::current_exe().expect("the test binary knows its own path");
     let mut command = Command::new(executable);
-    command.args(["--exact", name, "--ignored", "--nocapture", "--test-threads=1"]);
+    command.args(arguments);
     command.env_remove("WS_TEST_TIMEOUT");
     for (variable, value) in environment {
         command.env(variable, value);
