@@ -86,6 +86,20 @@ impl Activity {
             .push(observer);
     }
 
+    /// Drops every observer, when the test is over. Observers capture what they report to, which may hold this
+    /// activity again (a guard's measurements, an interrupt whose waker reaches the runtime): without this, each
+    /// test would leave such a cycle, and its runtime's memory, behind.
+    pub(crate) fn forget_observers(&self) {
+        self.park_observers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+        self.unpark_observers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+
     /// Adds an observer called at every idle point, before the runtime parks. Waking the body from there stops it
     /// before the clock can move.
     pub(crate) fn on_park(&self, observer: Observer) {

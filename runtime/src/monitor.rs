@@ -3,7 +3,7 @@
 //! stuck, a runtime parked for good. A guard registers a [`Probe`]; the monitor calls it until the returned
 //! [`Watching`] is dropped.
 
-use std::sync::{Condvar, Mutex, MutexGuard, Once, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Once, PoisonError};
 use std::time::{Duration, Instant};
 
 /// How often each probe is checked: fine enough for budgets in milliseconds, cheap enough to go unnoticed.
@@ -15,9 +15,13 @@ pub(crate) trait Probe: Send {
     fn check(&mut self, now: Instant);
 }
 
+/// Each probe behind a lock of its own, so that the monitor checks it (reading `/proc`, entering a runtime) without
+/// holding the list's lock, which every test takes to start and to end.
+type SharedProbe = Arc<Mutex<Box<dyn Probe>>>;
+
 struct Probes {
     next_id: u64,
-    running: Vec<(u64, Box<dyn Probe>)>,
+    running: Vec<(u64, SharedProbe)>,
 }
 
 static PROBES: Mutex<Probes> = Mutex::new(Probes {
@@ -56,25 +60,32 @@ pub(crate) fn watch(probe: Box<dyn Probe>) -> Watching {
     let mut probes = probes();
     let id = probes.next_id;
     probes.next_id += 1;
-    probes.running.push((id, probe));
-    CHANGED.notify_one();
+    probes.running.push((id, Arc::new(Mutex::new(probe))));
+    // A monitor with probes already wakes every CHECK_INTERVAL; waking it for each new test would cost every test a
+    // round of checks. Only an idle monitor, waiting for its first probe, needs the nudge.
+    if probes.running.len() == 1 {
+        CHANGED.notify_one();
+    }
     Watching { id }
 }
 
 fn monitor() {
-    let mut probes = probes();
+    let mut to_check: Vec<SharedProbe> = Vec::new();
     loop {
-        if probes.running.is_empty() {
-            probes = CHANGED.wait(probes).unwrap_or_else(PoisonError::into_inner);
-            continue;
+        {
+            let mut probes = probes();
+            while probes.running.is_empty() {
+                probes = CHANGED.wait(probes).unwrap_or_else(PoisonError::into_inner);
+            }
+            to_check.clear();
+            to_check.extend(probes.running.iter().map(|(_, probe)| Arc::clone(probe)));
         }
         let now = Instant::now();
-        for (_, probe) in &mut probes.running {
-            probe.check(now);
+        for probe in &to_check {
+            probe.lock().unwrap_or_else(PoisonError::into_inner).check(now);
         }
-        probes = CHANGED
-            .wait_timeout(probes, CHECK_INTERVAL)
-            .unwrap_or_else(PoisonError::into_inner)
-            .0;
+        // Dropped here, not while a test may be waiting for the list's lock.
+        to_check.clear();
+        std::thread::sleep(CHECK_INTERVAL);
     }
 }

@@ -55,47 +55,26 @@ impl Settings {
         if builder.virtual_timeout == Some(Duration::ZERO) {
             return refuse("a zero virtual_timeout would fail the test at once; give it a budget such as 1h");
         }
-        let budget = |explicit: Option<Duration>, variable: &str, default: Duration| match explicit {
-            Some(budget) => Ok(budget),
-            None => environment::budget(variable).map(|budget| budget.unwrap_or(default)),
-        };
-        let timeout = match budget(builder.timeout, "WS_TEST_TIMEOUT", DEFAULT_TIMEOUT) {
-            Ok(timeout) => timeout,
-            Err(problem) => return refuse(&problem),
-        };
-        let virtual_timeout = match budget(
-            builder.virtual_timeout,
-            "WS_TEST_VIRTUAL_TIMEOUT",
-            DEFAULT_VIRTUAL_TIMEOUT,
-        ) {
-            Ok(budget) => budget,
-            Err(problem) => return refuse(&problem),
-        };
-        let leaks = match builder.leaks {
-            Some(leaks) => leaks,
-            None => match environment::choice("WS_TEST_LEAKS", Leaks::from_name, "deny, warn or allow") {
-                Ok(leaks) => leaks.unwrap_or_default(),
-                Err(problem) => return refuse(&problem),
-            },
-        };
-        let deadlock = match builder.deadlock {
-            Some(deadlock) => deadlock,
-            None => match environment::choice("WS_TEST_DEADLOCK", Deadlock::from_name, "deny or off") {
-                Ok(deadlock) => deadlock.unwrap_or_default(),
-                Err(problem) => return refuse(&problem),
-            },
-        };
         if builder.max_blocking == Some(MaxBlocking::Limit(Duration::ZERO)) {
             return refuse("a zero max_blocking would fail every test; give it a limit such as 250ms, or Off");
         }
-        let max_blocking = match builder.max_blocking {
-            Some(max_blocking) => max_blocking,
-            None => match environment::parsed("WS_TEST_MAX_BLOCKING", |text| {
-                MaxBlocking::from_name(text).map_err(|problem| format!("is neither off nor a valid limit: {problem}"))
-            }) {
-                Ok(max_blocking) => max_blocking.unwrap_or_default(),
-                Err(problem) => return refuse(&problem),
-            },
+        let environment = environment::defaults();
+        let chosen = (|| {
+            Ok::<_, String>((
+                explicit_or_environment(builder.timeout, &environment.timeout, DEFAULT_TIMEOUT)?,
+                explicit_or_environment(
+                    builder.virtual_timeout,
+                    &environment.virtual_timeout,
+                    DEFAULT_VIRTUAL_TIMEOUT,
+                )?,
+                explicit_or_environment(builder.leaks, &environment.leaks, Leaks::default())?,
+                explicit_or_environment(builder.deadlock, &environment.deadlock, Deadlock::default())?,
+                explicit_or_environment(builder.max_blocking, &environment.max_blocking, MaxBlocking::default())?,
+            ))
+        })();
+        let (timeout, virtual_timeout, leaks, deadlock, max_blocking) = match chosen {
+            Ok(chosen) => chosen,
+            Err(problem) => return refuse(&problem),
         };
         Ok(Settings {
             start_paused: builder.start_paused.unwrap_or(!multi_thread),
@@ -110,6 +89,19 @@ impl Settings {
             max_blocking,
             test_name,
         })
+    }
+}
+
+/// The explicit setting; else the environment's, which may be malformed; else the default.
+fn explicit_or_environment<T: Copy>(
+    explicit: Option<T>,
+    environment: &Result<Option<T>, String>,
+    default: T,
+) -> Result<T, String> {
+    match (explicit, environment) {
+        (Some(explicit), _) => Ok(explicit),
+        (None, Ok(from_environment)) => Ok(from_environment.unwrap_or(default)),
+        (None, Err(problem)) => Err(problem.clone()),
     }
 }
 

@@ -1,0 +1,292 @@
+//! `cargo run --release -p ws-test-bench`: generates throwaway test crates under `target/bench`, builds and runs them,
+//! and prints a markdown table for BENCHMARKS.md. Each comparison alternates the two sides run after run and reports
+//! medians, so that a machine's drift during the run affects both alike.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+/// Tests in the per-test overhead comparison.
+const OVERHEAD_TESTS: usize = 1000;
+/// Tests in the compile-time comparison.
+const COMPILE_TESTS: usize = 500;
+/// Runs of each side, alternated.
+const RUNS: usize = 7;
+/// Rebuilds of each side, alternated.
+const BUILDS: usize = 3;
+
+fn main() {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("bench/ is inside the workspace")
+        .to_path_buf();
+    let bench = workspace.join("target").join("bench");
+    let shared_target = bench.join("target");
+    let mut table = String::from("| measure | #[ws_test] | #[tokio::test] | ratio | target |\n|---|---|---|---|---|\n");
+
+    eprintln!("per-test overhead: {OVERHEAD_TESTS} trivial tests each ...");
+    let ws = generate(
+        &bench,
+        &workspace,
+        "overhead_ws",
+        &trivial_tests(OVERHEAD_TESTS, "#[ws_test::test]"),
+    );
+    let tokio = generate(
+        &bench,
+        &workspace,
+        "overhead_tokio",
+        &trivial_tests(OVERHEAD_TESTS, "#[tokio::test(start_paused = true)]"),
+    );
+    let ws_binary = build_test_binary(&ws, &shared_target, true);
+    let tokio_binary = build_test_binary(&tokio, &shared_target, true);
+    let (ws_time, tokio_time) = alternate(RUNS, || run_quietly(&ws_binary), || run_quietly(&tokio_binary));
+    let per_test = |total: Duration| total.as_secs_f64() * 1e6 / OVERHEAD_TESTS as f64;
+    let _ = writeln!(
+        table,
+        "| {OVERHEAD_TESTS} trivial tests, test binary wall time (median of {RUNS}) | {} ({:.0} µs/test) | {} ({:.0} µs/test) | {:.2} | ≤ 1.2 |",
+        seconds(ws_time),
+        per_test(ws_time),
+        seconds(tokio_time),
+        per_test(tokio_time),
+        ratio(ws_time, tokio_time)
+    );
+
+    eprintln!("compile time: {COMPILE_TESTS} tests each, rebuilding the test crate ...");
+    let ws = generate(
+        &bench,
+        &workspace,
+        "compile_ws",
+        &trivial_tests(COMPILE_TESTS, "#[ws_test::test]"),
+    );
+    let tokio = generate(
+        &bench,
+        &workspace,
+        "compile_tokio",
+        &trivial_tests(COMPILE_TESTS, "#[tokio::test(start_paused = true)]"),
+    );
+    build_test_binary(&ws, &shared_target, false);
+    build_test_binary(&tokio, &shared_target, false);
+    let (ws_build, tokio_build) = alternate(
+        BUILDS,
+        || rebuild_tests(&ws, &shared_target),
+        || rebuild_tests(&tokio, &shared_target),
+    );
+    let _ = writeln!(
+        table,
+        "| `cargo build --tests` of {COMPILE_TESTS} tests, the test crate only (median of {BUILDS}) | {} | {} | {:.2} | ≤ 1.3 |",
+        seconds(ws_build),
+        seconds(tokio_build),
+        ratio(ws_build, tokio_build)
+    );
+
+    eprintln!("time-heavy suite: the ticker showcase ...");
+    let (virtual_total, real_total) = ticker_suite_clocks(&workspace);
+    let _ = writeln!(
+        table,
+        "| ticker showcase: protocol time covered vs real time taken | {} real | {} (the virtual time it covers) | {:.0}× faster | |",
+        seconds(real_total),
+        seconds(virtual_total),
+        virtual_total.as_secs_f64() / real_total.as_secs_f64().max(1e-6)
+    );
+
+    eprintln!("hang to failure ...");
+    let hangs = generate(&bench, &workspace, "hangs", HANG_TESTS);
+    let hangs_binary = build_test_binary(&hangs, &shared_target, true);
+    for (test, what) in [
+        ("deadlock", "a deadlock (every task waiting, no timer)"),
+        ("leaked_ticker", "a leaked ticker while the body waits"),
+        ("blocking_sleep", "a 2 s `std::thread::sleep` in a helper"),
+    ] {
+        let (elapsed, output) = time_run(&hangs_binary, &["--exact", test]);
+        let failed = !output.status.success();
+        let _ = writeln!(
+            table,
+            "| time from {what} to the failing test result | {}{} | never (hangs until killed or a 60 s CI timeout) | | |",
+            seconds(elapsed),
+            if failed { "" } else { " (DID NOT FAIL)" }
+        );
+    }
+    println!("{table}");
+    std::fs::write(bench.join("results.md"), &table).expect("target/bench is writable");
+    eprintln!("(also written to {})", bench.join("results.md").display());
+}
+
+fn trivial_tests(count: usize, attribute: &str) -> String {
+    let mut source = String::new();
+    for index in 0..count {
+        let _ = writeln!(
+            source,
+            "{attribute}\nasync fn test_{index:04}() {{\n    tokio::task::yield_now().await;\n}}\n"
+        );
+    }
+    source
+}
+
+const HANG_TESTS: &str = r#"
+use std::time::Duration;
+
+#[ws_test::test]
+async fn deadlock() {
+    let (_sender, receiver) = tokio::sync::oneshot::channel::<()>();
+    let _ = receiver.await;
+}
+
+#[ws_test::test]
+async fn leaked_ticker() {
+    tokio::spawn(async {
+        let mut ticker = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            ticker.tick().await;
+        }
+    });
+    let (_sender, receiver) = tokio::sync::oneshot::channel::<()>();
+    let _ = receiver.await;
+}
+
+fn load_fixture() {
+    std::thread::sleep(Duration::from_secs(2));
+}
+
+#[ws_test::test]
+async fn blocking_sleep() {
+    load_fixture();
+}
+"#;
+
+/// A crate of its own (its own `[workspace]`) with `source` as its one test file.
+fn generate(bench: &Path, workspace: &Path, name: &str, source: &str) -> PathBuf {
+    let root = bench.join(name);
+    std::fs::create_dir_all(root.join("tests")).expect("target/bench is writable");
+    let manifest = format!(
+        "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[workspace]\n\n\
+         [dev-dependencies]\nws-test = {{ path = {:?} }}\ntokio = {{ version = \"1.54.1\", features = [\"rt\", \"macros\", \"time\", \"sync\", \"test-util\"] }}\n",
+        workspace.join("runtime")
+    );
+    std::fs::write(root.join("Cargo.toml"), manifest).expect("target/bench is writable");
+    std::fs::write(root.join("tests").join("suite.rs"), source).expect("target/bench is writable");
+    root
+}
+
+/// Builds the crate's test binary and returns its path.
+fn build_test_binary(root: &Path, target: &Path, release: bool) -> PathBuf {
+    let mut command = cargo(root, target);
+    command.args(["test", "--no-run", "--message-format=json"]);
+    if release {
+        command.arg("--release");
+    }
+    let output = command.output().expect("cargo runs");
+    assert!(
+        output.status.success(),
+        "building {} failed:\n{}",
+        root.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let messages = String::from_utf8_lossy(&output.stdout);
+    let executable = messages
+        .lines()
+        .filter(|line| line.contains("\"executable\":\"") && line.contains("suite"))
+        .filter_map(|line| line.split("\"executable\":\"").nth(1)?.split('"').next())
+        .next_back()
+        .expect("cargo reports the test binary");
+    PathBuf::from(executable)
+}
+
+/// Touches the test file and rebuilds: the cost of expanding and compiling the tests, dependencies already built.
+fn rebuild_tests(root: &Path, target: &Path) -> Duration {
+    let file = root.join("tests").join("suite.rs");
+    let source = std::fs::read_to_string(&file).expect("the suite exists");
+    std::fs::write(&file, source).expect("the suite is writable");
+    let start = Instant::now();
+    let status = cargo(root, target)
+        .args(["build", "--tests", "--quiet"])
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "rebuilding {} failed", root.display());
+    start.elapsed()
+}
+
+fn cargo(root: &Path, target: &Path) -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.current_dir(root).env("CARGO_TARGET_DIR", target);
+    command
+}
+
+fn run_quietly(binary: &Path) -> Duration {
+    let (elapsed, output) = time_run(binary, &["--quiet", "--test-threads=2"]);
+    assert!(
+        output.status.success(),
+        "{} failed:\n{}",
+        binary.display(),
+        String::from_utf8_lossy(&output.stdout)
+    );
+    elapsed
+}
+
+fn time_run(binary: &Path, arguments: &[&str]) -> (Duration, Output) {
+    let start = Instant::now();
+    let output = Command::new(binary)
+        .args(arguments)
+        .env_remove("WS_TEST_TIMEOUT")
+        .output()
+        .expect("the test binary runs");
+    (start.elapsed(), output)
+}
+
+/// Runs `a` and `b` alternately `runs` times each and returns their medians.
+fn alternate(runs: usize, mut a: impl FnMut() -> Duration, mut b: impl FnMut() -> Duration) -> (Duration, Duration) {
+    let (mut a_times, mut b_times) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        a_times.push(a());
+        b_times.push(b());
+    }
+    (median(a_times), median(b_times))
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+/// The ticker showcase's clocks, summed over its tests, from their `--nocapture` lines.
+fn ticker_suite_clocks(workspace: &Path) -> (Duration, Duration) {
+    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(workspace)
+        .args([
+            "test",
+            "--release",
+            "-p",
+            "ticker",
+            "--test",
+            "client",
+            "--",
+            "--nocapture",
+        ])
+        .output()
+        .expect("cargo runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let (mut virtual_total, mut real_total) = (0.0, 0.0);
+    for line in text.lines().filter(|line| line.starts_with("ws-test: ")) {
+        let number_after = |label: &str| -> f64 {
+            line.split(label)
+                .nth(1)
+                .and_then(|rest| rest.split('s').next())
+                .and_then(|number| number.parse().ok())
+                .unwrap_or(0.0)
+        };
+        virtual_total += number_after("(virtual ");
+        real_total += number_after(", real ");
+    }
+    (
+        Duration::from_secs_f64(virtual_total),
+        Duration::from_secs_f64(real_total),
+    )
+}
+
+fn seconds(duration: Duration) -> String {
+    format!("{:.3} s", duration.as_secs_f64())
+}
+
+fn ratio(a: Duration, b: Duration) -> f64 {
+    a.as_secs_f64() / b.as_secs_f64()
+}
