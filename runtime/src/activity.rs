@@ -20,6 +20,10 @@ pub(crate) struct Activity {
     idle_points: AtomicU64,
     /// How often it has woken from parking; fewer than `idle_points` while it is parked.
     unparks: AtomicU64,
+    /// When the runtime last woke from parking, in nanoseconds since `created`: where the current stretch of polling
+    /// began.
+    last_unpark: AtomicU64,
+    created: OnceInstant,
     /// Threads of the runtime's blocking pool that are alive, once [`observe_blocking_jobs`](Self::observe_blocking_jobs)
     /// made each live thread mean a running job.
     blocking_threads: AtomicUsize,
@@ -39,6 +43,11 @@ impl Activity {
         builder.on_thread_park(move || activity.reached_idle_point());
         let activity = Arc::clone(self);
         builder.on_thread_unpark(move || {
+            let since_created = activity.created.get().elapsed();
+            activity.last_unpark.store(
+                u64::try_from(since_created.as_nanos()).unwrap_or(u64::MAX),
+                Ordering::SeqCst,
+            );
             activity.unparks.fetch_add(1, Ordering::SeqCst);
             call_all(&activity.unpark_observers);
         });
@@ -70,6 +79,11 @@ impl Activity {
     pub(crate) fn busy_stretch(&self) -> Option<u64> {
         let unparks = self.unparks.load(Ordering::SeqCst);
         (self.idle_points.load(Ordering::SeqCst) == unparks).then_some(unparks)
+    }
+
+    /// When the current stretch of polling began: the last wake from parking, or the activity's creation before any.
+    pub(crate) fn stretch_started(&self) -> std::time::Instant {
+        *self.created.get() + Duration::from_nanos(self.last_unpark.load(Ordering::SeqCst))
     }
 
     /// Whether a `spawn_blocking` job may be running (see [`observe_blocking_jobs`](Self::observe_blocking_jobs)).
@@ -138,5 +152,15 @@ impl Activity {
 fn call_all(observers: &Mutex<Vec<Observer>>) {
     for observer in observers.lock().unwrap_or_else(PoisonError::into_inner).iter() {
         observer();
+    }
+}
+
+/// An `Instant` fixed when first read; `Default` for `Activity`, whose creation it marks.
+#[derive(Default)]
+struct OnceInstant(std::sync::OnceLock<std::time::Instant>);
+
+impl OnceInstant {
+    fn get(&self) -> &std::time::Instant {
+        self.0.get_or_init(std::time::Instant::now)
     }
 }

@@ -92,6 +92,9 @@ pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
             interrupt.fire(blocked_failure(blocked, measurements.limit));
         }
     }));
+    // The first stretch begins as the body starts, right after this: measure it from here, not from the monitor's
+    // first look.
+    lock(&measurements).look(Instant::now());
     let watching = monitor::watch(Box::new(BlockingProbe {
         measurements: Arc::clone(&measurements),
     }));
@@ -138,7 +141,9 @@ impl Measurements {
         if let (Some(id), Some(sample)) = (busy, self.thread.sample()) {
             self.stretch = Some(Stretch {
                 id,
-                started: now,
+                // The stretch began at the runtime's last wake, maybe a check interval ago. The CPU time it used
+                // before this first sample counts as blocked; on a blocked thread that is next to nothing.
+                started: self.activity.stretch_started().min(now),
                 at_start: sample,
                 last_look: now,
                 seen_asleep: Duration::ZERO,
