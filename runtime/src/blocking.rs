@@ -92,9 +92,6 @@ pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
             interrupt.fire(blocked_failure(blocked, measurements.limit));
         }
     }));
-    // The first stretch begins as the body starts, right after this: measure it from here, not from the monitor's
-    // first look.
-    lock(&measurements).look(Instant::now());
     let watching = monitor::watch(Box::new(BlockingProbe {
         measurements: Arc::clone(&measurements),
     }));
