@@ -32,6 +32,13 @@
 //! clock, [`background()`] for services that live as long as the body, and an in-memory WebSocket transport
 //! ([`ws`], feature `ws`) with [`assert_text!`], [`assert_binary!`] and [`assert_close!`].
 //!
+//! # Features
+//!
+//! - `ws` (default): the in-memory WebSocket transport ([`ws`]) and its assertions, on `tokio-tungstenite` (without
+//!   TLS or its own TCP connector). Without it, the crate depends on tokio and `futures-core` only.
+//!
+//! Building with `RUSTFLAGS="--cfg tokio_unstable"` adds each leaked task's spawn location to leak reports.
+//!
 //! The attribute translates its arguments into calls of [`Builder`], which can also be called by hand.
 //! See the README for the migration from `#[tokio::test]` and a table of every argument.
 #![deny(missing_docs)]
@@ -129,6 +136,6 @@ pub mod __private {
 }
 
 // The README's Rust examples are compiled and run as doctests, so the README stays true.
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "ws"))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeExamples;
