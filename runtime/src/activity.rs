@@ -23,7 +23,7 @@ pub(crate) struct Activity {
     /// When the runtime last woke from parking, in nanoseconds since `created`: where the current stretch of polling
     /// began.
     last_unpark: AtomicU64,
-    created: OnceInstant,
+    created: CreatedAt,
     /// Threads of the runtime's blocking pool that are alive, once [`observe_blocking_jobs`](Self::observe_blocking_jobs)
     /// made each live thread mean a running job.
     blocking_threads: AtomicUsize,
@@ -155,12 +155,17 @@ fn call_all(observers: &Mutex<Vec<Observer>>) {
     }
 }
 
-/// An `Instant` fixed when first read; `Default` for `Activity`, whose creation it marks.
-#[derive(Default)]
-struct OnceInstant(std::sync::OnceLock<std::time::Instant>);
+/// When an `Activity` was created: `Default` for it, so the derive marks the moment.
+struct CreatedAt(std::time::Instant);
 
-impl OnceInstant {
+impl Default for CreatedAt {
+    fn default() -> CreatedAt {
+        CreatedAt(std::time::Instant::now())
+    }
+}
+
+impl CreatedAt {
     fn get(&self) -> &std::time::Instant {
-        self.0.get_or_init(std::time::Instant::now)
+        &self.0
     }
 }

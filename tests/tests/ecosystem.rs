@@ -22,12 +22,7 @@ async fn backoff_schedule(#[case] attempt: u32, #[case] expected_delay: u64) {
 
 #[test]
 fn every_rstest_case_is_a_test_of_its_own() {
-    let executable = std::env::current_exe().expect("the test binary knows its own path");
-    let listing = std::process::Command::new(executable)
-        .args(["--list", "--format", "terse"])
-        .output()
-        .expect("the test binary lists its tests");
-    let listing = String::from_utf8_lossy(&listing.stdout);
+    let listing = support::listed_tests();
     for case in ["case_1_one_second", "case_2_doubled_to_the_cap", "case_3_capped"] {
         let name = format!("backoff_schedule::{case}: test");
         assert!(

@@ -309,12 +309,7 @@ fn exact_name_filter_runs_the_test_and_nocapture_shows_both_clocks() {
 
 #[test]
 fn tests_are_listed_under_their_own_names() {
-    let executable = std::env::current_exe().expect("the test binary knows its own path");
-    let output = std::process::Command::new(executable)
-        .args(["--list", "--format", "terse"])
-        .output()
-        .expect("the test binary lists its tests");
-    let listing = String::from_utf8_lossy(&output.stdout);
+    let listing = support::listed_tests();
     for name in [
         "spelled_ws_test_test: test",
         "imported_as_test::spelled_test_after_use: test",

@@ -91,3 +91,13 @@ impl ChildRun {
         assert!(self.stdout.contains("1 passed"), "stdout:\n{}", self.stdout);
     }
 }
+
+/// The current test binary's `--list --format terse`: one `name: test` line per test.
+pub fn listed_tests() -> String {
+    let executable = std::env::current_exe().expect("the test binary knows its own path");
+    let output = Command::new(executable)
+        .args(["--list", "--format", "terse"])
+        .output()
+        .expect("the test binary lists its tests");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
