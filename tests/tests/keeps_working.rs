@@ -166,7 +166,8 @@ async fn ignored_test() {
     panic!("an ignored test must not run");
 }
 
-/// Doc comments pass through.
+/// Doc comments pass through. The proof of the attributes is CI's `cargo clippy -- -D warnings`: were the outer
+/// `allow` or the inner `#![allow(unused_variables)]` dropped by the expansion, the lint below would fail the build.
 #[ws_test::test]
 #[allow(clippy::bool_assert_comparison)]
 #[cfg_attr(all(), doc = "and so do cfg_attr'd attributes")]
