@@ -256,9 +256,8 @@ fn pause_the_clock() {
 fn a_pause_hidden_in_a_helper_is_explained() {
     let (message, _) = support::panic_of(hidden_pause);
     assert!(
-        message.starts_with(
-            "test `keeps_working::hidden_pause` panicked: time is already frozen (virtual 0.000s, real 0.0"
-        ),
+        message
+            .starts_with("test `keeps_working::hidden_pause` panicked: time is already frozen (virtual 0.000s, real "),
         "{message}"
     );
     assert!(
@@ -302,7 +301,7 @@ fn exact_name_filter_runs_the_test_and_nocapture_shows_both_clocks() {
     assert!(
         child
             .stdout
-            .contains("ws-test: `keeps_working::an_hour_in_a_child_process` passed (virtual 3600.000s, real 0."),
+            .contains("ws-test: `keeps_working::an_hour_in_a_child_process` passed (virtual 3600.000s, real "),
         "stdout:\n{}",
         child.stdout
     );

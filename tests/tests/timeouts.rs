@@ -38,7 +38,7 @@ fn the_timeout_message_names_the_test_shows_both_clocks_and_says_how_to_fix() {
     assert!(
         headline.starts_with(
             "test `suite::waits_for_a_reply` timed out: still running after its real-time budget of 400ms \
-             (virtual 42.000s, real 0.4"
+             (virtual 42.000s, real 0."
         ),
         "{headline}"
     );
@@ -127,7 +127,7 @@ fn a_test_stuck_in_a_blocking_call_ends_the_process_with_exit_code_124() {
     assert!(
         child.stderr.contains(
             "test `timeouts::stuck_in_a_blocking_call` timed out: still running after its real-time budget of 500ms, \
-             and its thread is stuck in a blocking call (virtual 0.000s, real 2.5"
+             and its thread is stuck in a blocking call (virtual 0.000s, real 2."
         ),
         "stderr:\n{}",
         child.stderr
