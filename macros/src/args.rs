@@ -1,67 +1,32 @@
-//! The attribute's arguments: parsing each `name = literal`, then validating them together.
+//! The attribute's arguments as written: `name = literal`, comma separated. Each is read by its own small parser in
+//! [`ARGUMENTS`]; how they combine is judged in `validate.rs`. Names and wording follow tokio-macros wherever tokio
+//! has the same argument or mistake, and the choices' names come from `ws-test-config`, which the runtime reads
+//! `WS_TEST_*` variables with, so a typo gets the same message in both places.
 //!
-//! Adding an argument: a field in [`Arguments`], its name in [`ARGUMENT_NAMES`], one arm in [`Arguments::set`],
-//! and its builder call in `expand.rs`. Wording follows tokio-macros wherever tokio has the same mistake.
+//! The arguments are split by hand rather than parsed as `syn::Meta`, so that every error can underline exactly the
+//! tokens at fault (`flavor = -1` underlines `-1`, not only `-`).
 
 use std::time::Duration;
 
-use proc_macro2::{Span, TokenStream};
-use syn::parse::Parser;
-use syn::punctuated::Punctuated;
+use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
+use quote::ToTokens;
+use syn::ext::IdentExt;
+use ws_test_config::{Deadlock, Flavor, Leaks, MaxBlocking, Named, UnhandledPanic, parse_duration};
 
-use crate::duration::parse_duration;
+use crate::errors::Errors;
 
-pub(crate) const ARGUMENT_NAMES: &[&str] = &[
-    "flavor",
-    "worker_threads",
-    "start_paused",
-    "crate",
-    "unhandled_panic",
-    "name",
-    "timeout",
-    "leaks",
-    "virtual_timeout",
-    "deadlock",
-    "max_blocking",
-];
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Flavor {
-    CurrentThread,
-    MultiThread,
-    Local,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Leaks {
-    Deny,
-    Warn,
-    Allow,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Deadlock {
-    Deny,
-    Off,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum MaxBlocking {
-    Limit(Duration),
-    Off,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum UnhandledPanic {
-    FailAtEnd,
-    ShutdownRuntime,
-    Ignore,
-}
-
-/// A value together with where the user wrote it, for errors found only when arguments are compared.
+/// A value and the tokens that wrote it, so that a mistake found later can underline them.
 pub(crate) struct Located<T> {
     pub(crate) value: T,
-    pub(crate) span: Span,
+    pub(crate) tokens: TokenStream,
+}
+
+/// What `crate = "..."` names. tokio's attribute takes the path of tokio (`crate = "tokio1"` for a renamed tokio), and
+/// a test written for it keeps that meaning; a path that ends in `ws_test` is the path of ws-test itself, for a crate
+/// that re-exports it.
+pub(crate) enum CratePath {
+    WsTest(syn::Path),
+    Tokio(syn::Path),
 }
 
 /// The arguments exactly as written: `None` means "not given", so expansion emits only what the user asked for.
@@ -70,36 +35,99 @@ pub(crate) struct Arguments {
     pub(crate) flavor: Option<Located<Flavor>>,
     pub(crate) worker_threads: Option<Located<usize>>,
     pub(crate) start_paused: Option<Located<bool>>,
-    pub(crate) crate_path: Option<syn::Path>,
+    pub(crate) crate_path: Option<Located<CratePath>>,
     pub(crate) unhandled_panic: Option<Located<UnhandledPanic>>,
-    pub(crate) runtime_name: Option<String>,
-    pub(crate) timeout: Option<Duration>,
-    pub(crate) leaks: Option<Leaks>,
+    pub(crate) runtime_name: Option<Located<String>>,
+    pub(crate) timeout: Option<Located<Duration>>,
+    pub(crate) leaks: Option<Located<Leaks>>,
     pub(crate) virtual_timeout: Option<Located<Duration>>,
     pub(crate) deadlock: Option<Located<Deadlock>>,
-    pub(crate) max_blocking: Option<MaxBlocking>,
+    pub(crate) max_blocking: Option<Located<MaxBlocking>>,
 }
 
+/// One argument the attribute knows: its name, a correct value to show in messages, and how to read it.
+struct Argument {
+    name: &'static str,
+    example: &'static str,
+    read: fn(&mut Arguments, &Written) -> syn::Result<()>,
+}
+
+/// Every argument, in the order messages list them: tokio's first, then ws-test's own.
+const ARGUMENTS: &[Argument] = &[
+    Argument {
+        name: "flavor",
+        example: "\"multi_thread\"",
+        read: |arguments, written| set(&mut arguments.flavor, written, written.named::<Flavor>()?),
+    },
+    Argument {
+        name: "worker_threads",
+        example: "2",
+        read: |arguments, written| set(&mut arguments.worker_threads, written, written.worker_threads()?),
+    },
+    Argument {
+        name: "start_paused",
+        example: "false",
+        read: |arguments, written| set(&mut arguments.start_paused, written, written.boolean()?),
+    },
+    Argument {
+        name: "crate",
+        example: "\"my_crate::ws_test\"",
+        read: |arguments, written| set(&mut arguments.crate_path, written, written.crate_path()?),
+    },
+    Argument {
+        name: "unhandled_panic",
+        example: "\"shutdown_runtime\"",
+        read: |arguments, written| {
+            set(
+                &mut arguments.unhandled_panic,
+                written,
+                written.named::<UnhandledPanic>()?,
+            )
+        },
+    },
+    Argument {
+        name: "name",
+        example: "\"my-runtime\"",
+        read: |arguments, written| set(&mut arguments.runtime_name, written, written.runtime_name()?),
+    },
+    Argument {
+        name: "timeout",
+        example: "\"30s\"",
+        read: |arguments, written| set(&mut arguments.timeout, written, written.duration()?),
+    },
+    Argument {
+        name: "leaks",
+        example: "\"warn\"",
+        read: |arguments, written| set(&mut arguments.leaks, written, written.named::<Leaks>()?),
+    },
+    Argument {
+        name: "virtual_timeout",
+        example: "\"2h\"",
+        read: |arguments, written| set(&mut arguments.virtual_timeout, written, written.duration()?),
+    },
+    Argument {
+        name: "deadlock",
+        example: "\"off\"",
+        read: |arguments, written| set(&mut arguments.deadlock, written, written.named::<Deadlock>()?),
+    },
+    Argument {
+        name: "max_blocking",
+        example: "\"1s\"",
+        read: |arguments, written| set(&mut arguments.max_blocking, written, written.max_blocking()?),
+    },
+];
+
 impl Arguments {
-    /// Parses and validates; every mistake found is reported, combined into one error.
-    pub(crate) fn parse(tokens: TokenStream) -> Result<Arguments, syn::Error> {
-        let list = Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated.parse2(tokens)?;
+    /// Reads every argument; each mistake is reported, and the arguments that were read are kept.
+    pub(crate) fn parse(tokens: TokenStream) -> (Arguments, Errors) {
         let mut arguments = Arguments::default();
         let mut errors = Errors::default();
-        for meta in list {
-            errors.add(arguments.set(meta));
+        for argument in split_at_commas(tokens) {
+            if let Some(written) = errors.keep(Written::read(argument)) {
+                errors.keep(written.apply(&mut arguments));
+            }
         }
-        // Combinations are judged only when every argument parsed: with a misspelled flavor, "worker_threads
-        // requires multi_thread" would blame the wrong argument.
-        if errors.is_empty() {
-            errors.add(arguments.validate());
-        }
-        errors.into_result().map(|()| arguments)
-    }
-
-    /// `max_blocking = "off"` allows blocking calls, `std::thread::sleep` in the body among them.
-    pub(crate) fn allows_blocking(&self) -> bool {
-        self.max_blocking == Some(MaxBlocking::Off)
+        (arguments, errors)
     }
 
     pub(crate) fn flavor(&self) -> Flavor {
@@ -108,374 +136,256 @@ impl Arguments {
             .map_or(Flavor::CurrentThread, |flavor| flavor.value)
     }
 
-    fn set(&mut self, meta: syn::Meta) -> Result<(), syn::Error> {
-        let name_value = match meta {
-            syn::Meta::NameValue(name_value) => name_value,
-            syn::Meta::Path(path) => return Err(bare_name_error(&path)),
-            other => return Err(syn::Error::new_spanned(other, "Unknown attribute inside the macro")),
-        };
-        let name = name_value
-            .path
-            .get_ident()
-            .ok_or_else(|| syn::Error::new_spanned(&name_value, "Must have specified ident"))?
-            .to_string()
-            .to_lowercase();
-        let literal = match &name_value.value {
-            syn::Expr::Lit(syn::ExprLit { lit, .. }) => lit,
-            expression => {
-                return Err(syn::Error::new_spanned(
-                    expression,
-                    format!(
-                        "Must be a literal: arguments are read at compile time, e.g. `{name} = {}`",
-                        example_value(&name)
-                    ),
-                ));
-            }
-        };
-        let span = literal.span();
-        let duplicate = || syn::Error::new_spanned(&name_value, format!("`{name}` set multiple times."));
-        match name.as_str() {
-            "flavor" => {
-                let value =
-                    parse_flavor(&string_value(literal, &name)?).map_err(|error| syn::Error::new(span, error))?;
-                set_once(&mut self.flavor, Located { value, span }, duplicate)
-            }
-            "worker_threads" => {
-                let value = integer_value(literal, &name)?;
-                if value == 0 {
-                    return Err(syn::Error::new(span, "`worker_threads` may not be 0."));
-                }
-                set_once(&mut self.worker_threads, Located { value, span }, duplicate)
-            }
-            "start_paused" => {
-                let value = bool_value(literal, &name)?;
-                set_once(&mut self.start_paused, Located { value, span }, duplicate)
-            }
-            "crate" => {
-                let path = path_value(literal, &name)?;
-                set_once(&mut self.crate_path, path, duplicate)
-            }
-            "unhandled_panic" => {
-                let value = parse_unhandled_panic(&string_value(literal, &name)?)
-                    .map_err(|error| syn::Error::new(span, error))?;
-                set_once(&mut self.unhandled_panic, Located { value, span }, duplicate)
-            }
-            "name" => {
-                let value = string_value(literal, &name)?;
-                if value.is_empty() {
-                    return Err(syn::Error::new(
-                        span,
-                        "`name` may not be empty: tokio refuses an empty runtime name.",
-                    ));
-                }
-                set_once(&mut self.runtime_name, value, duplicate)
-            }
-            "timeout" => {
-                let value = duration_value(literal, &name)?;
-                set_once(&mut self.timeout, value, duplicate)
-            }
-            "leaks" => {
-                let value =
-                    parse_leaks(&string_value(literal, &name)?).map_err(|error| syn::Error::new(span, error))?;
-                set_once(&mut self.leaks, value, duplicate)
-            }
-            "virtual_timeout" => {
-                let value = duration_value(literal, &name)?;
-                set_once(&mut self.virtual_timeout, Located { value, span }, duplicate)
-            }
-            "deadlock" => {
-                let value =
-                    parse_deadlock(&string_value(literal, &name)?).map_err(|error| syn::Error::new(span, error))?;
-                set_once(&mut self.deadlock, Located { value, span }, duplicate)
-            }
-            "max_blocking" => {
-                let value = match string_value(literal, &name)?.as_str() {
-                    "off" => MaxBlocking::Off,
-                    limit => MaxBlocking::Limit(parse_duration(limit).map_err(|error| {
-                        syn::Error::new(
-                            span,
-                            format!("Failed to parse value of `max_blocking`: expected \"off\" or a limit; {error}"),
-                        )
-                    })?),
-                };
-                set_once(&mut self.max_blocking, value, duplicate)
-            }
-            "core_threads" => Err(syn::Error::new_spanned(
-                &name_value,
-                "Attribute `core_threads` is renamed to `worker_threads`",
-            )),
-            unknown => Err(syn::Error::new_spanned(
-                &name_value.path,
-                unknown_argument_message(unknown),
-            )),
-        }
-    }
-
-    /// Mistakes that only show when arguments are compared with each other.
-    fn validate(&self) -> Result<(), syn::Error> {
-        let mut errors = Errors::default();
-        let flavor = self.flavor();
-        if let (Flavor::CurrentThread | Flavor::Local, Some(worker_threads)) = (flavor, &self.worker_threads) {
-            errors.add(Err(syn::Error::new(
-                worker_threads.span,
-                "The `worker_threads` option requires the `multi_thread` runtime flavor. \
-                 Use `#[ws_test(flavor = \"multi_thread\")]`",
-            )));
-        }
-        let real_time = if flavor == Flavor::MultiThread {
-            Some("`flavor = \"multi_thread\"`")
-        } else if self
-            .start_paused
+    /// `max_blocking = "off"` allows blocking calls, `std::thread::sleep` in the body among them.
+    pub(crate) fn max_blocking(&self) -> MaxBlocking {
+        self.max_blocking
             .as_ref()
-            .is_some_and(|start_paused| !start_paused.value)
-        {
-            Some("`start_paused = false`")
-        } else {
-            None
-        };
-        let needs_paused_clock = [
-            (
-                "virtual_timeout",
-                self.virtual_timeout.as_ref().map(|argument| argument.span),
-            ),
-            (
-                "deadlock",
-                self.deadlock
-                    .as_ref()
-                    .filter(|argument| argument.value == Deadlock::Deny)
-                    .map(|argument| argument.span),
-            ),
-        ];
-        if let Some(real_time) = real_time {
-            for (name, span) in needs_paused_clock {
-                if let Some(span) = span {
-                    errors.add(Err(syn::Error::new(
-                        span,
-                        format!(
-                            "`{name}` needs the paused clock, and with {real_time} the test runs in real time: \
-                             use `timeout` for its real-time budget"
-                        ),
-                    )));
-                }
-            }
-        }
-        if flavor == Flavor::MultiThread {
-            if let Some(start_paused) = &self.start_paused {
-                errors.add(Err(requires_current_thread("start_paused", start_paused.span)));
-            }
-            // tokio's own `shutdown_runtime` is refused on multi_thread as tokio refuses it; `ignore` stays
-            // possible there, because multi_thread tests need a way to expect a task's panic.
-            if let Some(unhandled_panic) = &self.unhandled_panic {
-                if unhandled_panic.value == UnhandledPanic::ShutdownRuntime {
-                    errors.add(Err(requires_current_thread("unhandled_panic", unhandled_panic.span)));
-                }
-            }
-        }
-        errors.into_result()
+            .map_or(MaxBlocking::DEFAULT, |max_blocking| max_blocking.value)
     }
 }
 
-fn requires_current_thread(name: &str, span: Span) -> syn::Error {
-    syn::Error::new(
-        span,
-        format!(
-            "The `{name}` option requires the `current_thread` runtime flavor. \
-             Use `#[ws_test(flavor = \"current_thread\")]` (a multi_thread runtime always runs in real time)"
-        ),
-    )
-}
-
-/// Collects errors so that one compilation shows every mistake, as `syn::Error::combine` allows.
-#[derive(Default)]
-struct Errors(Option<syn::Error>);
-
-impl Errors {
-    fn add(&mut self, result: Result<(), syn::Error>) {
-        if let Err(error) = result {
-            match &mut self.0 {
-                Some(combined) => combined.combine(error),
-                None => self.0 = Some(error),
-            }
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.0.is_none()
-    }
-
-    fn into_result(self) -> Result<(), syn::Error> {
-        self.0.map_or(Ok(()), Err)
-    }
-}
-
-fn set_once<T>(slot: &mut Option<T>, value: T, duplicate: impl FnOnce() -> syn::Error) -> Result<(), syn::Error> {
+fn set<T>(slot: &mut Option<Located<T>>, written: &Written, value: T) -> syn::Result<()> {
     if slot.is_some() {
-        return Err(duplicate());
+        return Err(syn::Error::new_spanned(
+            &written.whole,
+            format!("`{}` set multiple times.", written.name()),
+        ));
     }
-    *slot = Some(value);
+    *slot = Some(Located {
+        value,
+        tokens: written.value.clone(),
+    });
     Ok(())
 }
 
-fn unknown_argument_message(name: &str) -> String {
-    let expected: Vec<String> = ARGUMENT_NAMES.iter().map(|name| format!("`{name}`")).collect();
+/// The arguments' tokens, one list per argument; a trailing comma is allowed.
+fn split_at_commas(tokens: TokenStream) -> Vec<Vec<TokenTree>> {
+    let mut arguments = vec![Vec::new()];
+    for token in tokens {
+        match &token {
+            TokenTree::Punct(comma) if comma.as_char() == ',' => arguments.push(Vec::new()),
+            _ => arguments.last_mut().map_or((), |argument| argument.push(token)),
+        }
+    }
+    if arguments.last().is_some_and(Vec::is_empty) {
+        arguments.pop();
+    }
+    arguments
+}
+
+/// One `name = value` as written.
+struct Written {
+    argument: &'static Argument,
+    whole: TokenStream,
+    value: TokenStream,
+    literal: syn::Lit,
+}
+
+impl Written {
+    fn read(tokens: Vec<TokenTree>) -> syn::Result<Written> {
+        let whole: TokenStream = tokens.iter().cloned().collect();
+        if tokens.is_empty() {
+            return Err(syn::Error::new(
+                proc_macro2::Span::call_site(),
+                "an empty argument: arguments are written `name = value`, separated by single commas",
+            ));
+        }
+        // The first lone `=`: `==` and `=>` are written with a joint `=`.
+        let equals = tokens
+            .iter()
+            .position(|token| matches!(token, TokenTree::Punct(punct) if punct.as_char() == '=' && punct.spacing() == Spacing::Alone));
+        let Some(equals) = equals else {
+            return Err(without_value(&tokens, &whole));
+        };
+        let (name_tokens, rest) = tokens.split_at(equals);
+        let name = match name_tokens {
+            [TokenTree::Ident(ident)] => ident.unraw().to_string(),
+            _ => {
+                let name_tokens: TokenStream = name_tokens.iter().cloned().collect();
+                return Err(if name_tokens.is_empty() {
+                    syn::Error::new_spanned(&whole, "Must have specified ident")
+                } else {
+                    syn::Error::new_spanned(name_tokens, "Must have specified ident")
+                });
+            }
+        };
+        let value: TokenStream = rest[1..].iter().cloned().collect();
+        // Lower-cased, as tokio compares names.
+        let Some(argument) = argument_named(&name.to_lowercase()) else {
+            return Err(syn::Error::new_spanned(&name_tokens[0], unknown_argument(&name)));
+        };
+        if value.is_empty() {
+            return Err(syn::Error::new_spanned(
+                &whole,
+                format!(
+                    "The `{}` attribute requires an argument, e.g. `{} = {}`.",
+                    argument.name, argument.name, argument.example
+                ),
+            ));
+        }
+        let literal = syn::parse2::<syn::Lit>(value.clone()).map_err(|_| {
+            syn::Error::new_spanned(
+                &value,
+                format!(
+                    "Must be a literal: arguments are read at compile time, e.g. `{} = {}`",
+                    argument.name, argument.example
+                ),
+            )
+        })?;
+        Ok(Written {
+            argument,
+            whole,
+            value,
+            literal,
+        })
+    }
+
+    fn apply(&self, arguments: &mut Arguments) -> syn::Result<()> {
+        (self.argument.read)(arguments, self)
+    }
+
+    fn name(&self) -> &'static str {
+        self.argument.name
+    }
+
+    fn error(&self, message: impl std::fmt::Display) -> syn::Error {
+        syn::Error::new_spanned(&self.value, message)
+    }
+
+    fn wrong_type(&self, type_name: &str) -> syn::Error {
+        let (name, example) = (self.argument.name, self.argument.example);
+        self.error(format!(
+            "Failed to parse value of `{name}` as {type_name}: write e.g. `{name} = {example}`"
+        ))
+    }
+
+    fn string(&self) -> syn::Result<String> {
+        match &self.literal {
+            syn::Lit::Str(string) => Ok(string.value()),
+            _ => Err(self.wrong_type("string")),
+        }
+    }
+
+    fn named<T: Named>(&self) -> syn::Result<T> {
+        T::from_name(&self.string()?).map_err(|message| self.error(message))
+    }
+
+    fn boolean(&self) -> syn::Result<bool> {
+        match &self.literal {
+            syn::Lit::Bool(boolean) => Ok(boolean.value),
+            _ => Err(self.wrong_type("bool")),
+        }
+    }
+
+    fn worker_threads(&self) -> syn::Result<usize> {
+        let syn::Lit::Int(integer) = &self.literal else {
+            return Err(self.wrong_type("integer"));
+        };
+        if integer.base10_digits().starts_with('-') {
+            return Err(self.error(
+                "`worker_threads` may not be negative: give a number of threads above 0, e.g. `worker_threads = 2`",
+            ));
+        }
+        match integer.base10_parse::<usize>() {
+            Ok(0) => Err(self.error("`worker_threads` may not be 0.")),
+            Ok(count) => Ok(count),
+            Err(error) => Err(self.error(format!("Failed to parse value of `worker_threads` as integer: {error}"))),
+        }
+    }
+
+    fn runtime_name(&self) -> syn::Result<String> {
+        let name = self.string()?;
+        if name.is_empty() {
+            return Err(self.error("`name` may not be empty: tokio refuses an empty runtime name."));
+        }
+        Ok(name)
+    }
+
+    fn duration(&self) -> syn::Result<Duration> {
+        parse_duration(&self.string()?).map_err(|problem| {
+            self.error(format!(
+                "Failed to parse value of `{}` as duration: {problem}",
+                self.name()
+            ))
+        })
+    }
+
+    fn max_blocking(&self) -> syn::Result<MaxBlocking> {
+        MaxBlocking::from_text(&self.string()?)
+            .map_err(|problem| self.error(format!("Failed to parse value of `max_blocking`: {problem}")))
+    }
+
+    fn crate_path(&self) -> syn::Result<CratePath> {
+        let syn::Lit::Str(string) = &self.literal else {
+            return Err(self.wrong_type("path"));
+        };
+        // Parsed from the literal, so an error underlines the string.
+        let path: syn::Path = string.parse().map_err(|_| {
+            self.error(format!(
+                "Failed to parse value of `crate` as path: \"{}\"",
+                string.value()
+            ))
+        })?;
+        if let Some(generic) = path.segments.iter().find(|segment| !segment.arguments.is_empty()) {
+            return Err(self.error(format!(
+                "the `crate` path cannot have generic arguments (`{}`): it names a crate, e.g. \
+                 `crate = \"tokio1\"` for tokio renamed, or `crate = \"my_support::ws_test\"` for a re-export of \
+                 ws_test",
+                generic.to_token_stream().to_string().replace(' ', "")
+            )));
+        }
+        let names_ws_test = path.segments.last().is_some_and(|last| last.ident == "ws_test");
+        Ok(if names_ws_test {
+            CratePath::WsTest(path)
+        } else {
+            CratePath::Tokio(path)
+        })
+    }
+}
+
+fn argument_named(name: &str) -> Option<&'static Argument> {
+    ARGUMENTS.iter().find(|argument| argument.name == name)
+}
+
+fn unknown_argument(name: &str) -> String {
+    if name.eq_ignore_ascii_case("core_threads") {
+        return "Attribute `core_threads` is renamed to `worker_threads`".to_string();
+    }
+    let expected: Vec<String> = ARGUMENTS
+        .iter()
+        .map(|argument| format!("`{}`", argument.name))
+        .collect();
     format!(
         "Unknown attribute {name} is specified; expected one of: {}.",
         expected.join(", ")
     )
 }
 
-fn bare_name_error(path: &syn::Path) -> syn::Error {
-    let Some(name) = path.get_ident().map(|ident| ident.to_string().to_lowercase()) else {
-        return syn::Error::new_spanned(path, "Must have specified ident");
+/// An argument without `= value`: a bare name, tokio's old flavor spellings, or the list form `name(...)`.
+fn without_value(tokens: &[TokenTree], whole: &TokenStream) -> syn::Error {
+    if let [.., TokenTree::Group(group)] = tokens {
+        if group.delimiter() != Delimiter::None {
+            return syn::Error::new_spanned(whole, "Unknown attribute inside the macro");
+        }
+    }
+    let [TokenTree::Ident(ident)] = tokens else {
+        return syn::Error::new_spanned(whole, "Must have specified ident");
     };
-    let message = match name.as_str() {
+    let name = ident.unraw().to_string();
+    let message = match name.to_lowercase().as_str() {
         "threaded_scheduler" | "multi_thread" => {
             "Set the runtime flavor with #[ws_test(flavor = \"multi_thread\")].".to_string()
         }
         "basic_scheduler" | "current_thread" | "single_threaded" => {
             "Set the runtime flavor with #[ws_test(flavor = \"current_thread\")].".to_string()
         }
-        known if ARGUMENT_NAMES.contains(&known) => format!(
-            "The `{known}` attribute requires an argument, e.g. `{known} = {}`.",
-            example_value(known)
-        ),
-        unknown => unknown_argument_message(unknown),
+        lowered => match argument_named(lowered) {
+            Some(argument) => format!(
+                "The `{}` attribute requires an argument, e.g. `{} = {}`.",
+                argument.name, argument.name, argument.example
+            ),
+            None => unknown_argument(&name),
+        },
     };
-    syn::Error::new_spanned(path, message)
-}
-
-/// A correct value to show in a message about `name`.
-fn example_value(name: &str) -> &'static str {
-    match name {
-        "flavor" => "\"multi_thread\"",
-        "worker_threads" => "2",
-        "start_paused" => "false",
-        "crate" => "\"my_crate::ws_test\"",
-        "unhandled_panic" => "\"shutdown_runtime\"",
-        "name" => "\"my-runtime\"",
-        "timeout" => "\"30s\"",
-        "leaks" => "\"warn\"",
-        "virtual_timeout" => "\"2h\"",
-        "deadlock" => "\"off\"",
-        "max_blocking" => "\"1s\"",
-        _ => "\"...\"",
-    }
-}
-
-fn parse_flavor(text: &str) -> Result<Flavor, String> {
-    match text {
-        "current_thread" => Ok(Flavor::CurrentThread),
-        "multi_thread" => Ok(Flavor::MultiThread),
-        "local" => Ok(Flavor::Local),
-        "single_thread" => Err("The single threaded runtime flavor is called `current_thread`.".to_string()),
-        "basic_scheduler" => {
-            Err("The `basic_scheduler` runtime flavor has been renamed to `current_thread`.".to_string())
-        }
-        "threaded_scheduler" => {
-            Err("The `threaded_scheduler` runtime flavor has been renamed to `multi_thread`.".to_string())
-        }
-        _ => Err(format!(
-            "No such runtime flavor `{text}`. The runtime flavors are `current_thread`, `local`, and `multi_thread`."
-        )),
-    }
-}
-
-fn parse_unhandled_panic(text: &str) -> Result<UnhandledPanic, String> {
-    let behaviours = [
-        ("fail_at_end", UnhandledPanic::FailAtEnd),
-        ("shutdown_runtime", UnhandledPanic::ShutdownRuntime),
-        ("ignore", UnhandledPanic::Ignore),
-    ];
-    choose(
-        text,
-        ("unhandled panic behavior", "unhandled panic behaviors"),
-        &behaviours,
-    )
-}
-
-fn parse_leaks(text: &str) -> Result<Leaks, String> {
-    let policies = [("deny", Leaks::Deny), ("warn", Leaks::Warn), ("allow", Leaks::Allow)];
-    choose(text, ("leak policy", "leak policies"), &policies)
-}
-
-fn parse_deadlock(text: &str) -> Result<Deadlock, String> {
-    choose(
-        text,
-        ("deadlock setting", "settings"),
-        &[("deny", Deadlock::Deny), ("off", Deadlock::Off)],
-    )
-}
-
-/// The choice named `text`; otherwise an error in tokio's words that lists every choice, the first being the default:
-/// "No such leak policy `x`. The leak policies are `deny` (the default), `warn` and `allow`."
-fn choose<T: Copy>(text: &str, (kind, kinds): (&str, &str), choices: &[(&str, T)]) -> Result<T, String> {
-    if let Some((_, choice)) = choices.iter().find(|(name, _)| *name == text) {
-        return Ok(*choice);
-    }
-    let mut names: Vec<String> = choices.iter().map(|(name, _)| format!("`{name}`")).collect();
-    if let Some(default) = names.first_mut() {
-        default.push_str(" (the default)");
-    }
-    let listed = match names.split_last() {
-        Some((last, [])) => last.clone(),
-        Some((last, others)) => format!("{} and {last}", others.join(", ")),
-        None => String::new(),
-    };
-    Err(format!("No such {kind} `{text}`. The {kinds} are {listed}."))
-}
-
-fn wrong_type(literal: &syn::Lit, name: &str, type_name: &str) -> syn::Error {
-    syn::Error::new(
-        literal.span(),
-        format!(
-            "Failed to parse value of `{name}` as {type_name}: write e.g. `{name} = {}`",
-            example_value(name)
-        ),
-    )
-}
-
-fn string_value(literal: &syn::Lit, name: &str) -> Result<String, syn::Error> {
-    match literal {
-        syn::Lit::Str(string) => Ok(string.value()),
-        _ => Err(wrong_type(literal, name, "string")),
-    }
-}
-
-fn integer_value(literal: &syn::Lit, name: &str) -> Result<usize, syn::Error> {
-    match literal {
-        syn::Lit::Int(integer) => integer.base10_parse::<usize>().map_err(|error| {
-            syn::Error::new(
-                literal.span(),
-                format!("Failed to parse value of `{name}` as integer: {error}"),
-            )
-        }),
-        _ => Err(wrong_type(literal, name, "integer")),
-    }
-}
-
-fn bool_value(literal: &syn::Lit, name: &str) -> Result<bool, syn::Error> {
-    match literal {
-        syn::Lit::Bool(boolean) => Ok(boolean.value),
-        _ => Err(wrong_type(literal, name, "bool")),
-    }
-}
-
-fn path_value(literal: &syn::Lit, name: &str) -> Result<syn::Path, syn::Error> {
-    let text = string_value(literal, name)?;
-    syn::parse_str::<syn::Path>(&text).map_err(|_| {
-        syn::Error::new(
-            literal.span(),
-            format!("Failed to parse value of `{name}` as path: \"{text}\""),
-        )
-    })
-}
-
-fn duration_value(literal: &syn::Lit, name: &str) -> Result<Duration, syn::Error> {
-    let text = string_value(literal, name)?;
-    parse_duration(&text).map_err(|error| {
-        syn::Error::new(
-            literal.span(),
-            format!("Failed to parse value of `{name}` as duration: {error}"),
-        )
-    })
+    syn::Error::new_spanned(ident, message)
 }

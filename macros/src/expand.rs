@@ -1,79 +1,107 @@
-//! Code generation: the async body becomes a future handed to `ws_test::Builder`, and each argument becomes one
-//! builder call. Only what differs from the builder's defaults is emitted, so `cargo expand` reads like a test
-//! written by hand.
+//! Code generation. The test's body becomes an inner `async fn body()` with the test's own return type, handed to
+//! `ws_test::Builder::run`; each argument becomes one builder call, and only what differs from the builder's
+//! defaults is emitted, so `cargo expand` reads like a test written by hand.
+//!
+//! An inner function rather than an async block: rustc then checks the body against the return type as it checks
+//! any function, so a mismatch is one ordinary error at the user's expression, `?` knows its error type, an
+//! `impl Trait` or `!` output needs no naming, and no local variable of ours can clash with the user's hygiene (a
+//! test written by `macro_rules!`).
 
 use std::time::Duration;
 
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::{Literal, Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::ext::IdentExt;
+use ws_test_config::{MaxBlocking, Named};
 
-use crate::args::{Arguments, Deadlock, Flavor, Leaks, MaxBlocking, UnhandledPanic};
+use crate::args::{Arguments, CratePath};
 use crate::item::{self, TestFunction};
 use crate::scan;
 
-pub(crate) fn expand(mut function: TestFunction, arguments: &Arguments) -> TokenStream {
-    let crate_path = arguments
-        .crate_path
-        .as_ref()
-        .map_or_else(|| quote!(::ws_test), ToTokens::to_token_stream);
-    let builder_calls = builder_calls(&function, arguments, &crate_path);
+/// A well-formed test.
+pub(crate) fn test(function: &TestFunction, arguments: &Arguments) -> TokenStream {
+    let crate_path = match arguments.crate_path.as_ref().map(|located| &located.value) {
+        Some(CratePath::WsTest(path)) => path.to_token_stream(),
+        _ => quote!(::ws_test),
+    };
+    // A tokio path is tokio's meaning of `crate`; ws-test has its own tokio, so the path is only checked, here,
+    // so that a path naming neither crate is an error at the string.
+    let tokio_check = match arguments.crate_path.as_ref() {
+        Some(located) => match &located.value {
+            CratePath::Tokio(path) => {
+                let string = located.tokens.clone().into_iter().next();
+                let span = string.map_or_else(Span::call_site, |token| token.span());
+                quote_spanned! {span=>
+                    #[allow(unused_imports)]
+                    use #path::runtime::Builder as _;
+                }
+            }
+            CratePath::WsTest(_) => TokenStream::new(),
+        },
+        None => TokenStream::new(),
+    };
+    let builder_calls = builder_calls(function, arguments, &crate_path);
     let test_name = format!("::{}", function.signature.ident.unraw());
     let body = function.body_block();
-    // The turbofish fixes the body's output type up front, so `?` in the body knows its error type. A type with
-    // `impl Trait` in it cannot be written there; the function's return type still constrains it.
-    let output_type = match &function.signature.output {
-        syn::ReturnType::Default => Some(quote!(())),
-        syn::ReturnType::Type(_, output) if !scan::mentions_impl_trait(output.to_token_stream()) => {
-            Some(output.to_token_stream())
-        }
-        syn::ReturnType::Type(..) => None,
-    };
-    let run = match output_type {
-        Some(output_type) => quote!(run::<#output_type>),
-        None => quote!(run),
-    };
-    // Spanned at the user's last statement: a mismatch between the body and the return type is reported there.
-    let run_call = quote_spanned! {function.last_statement_span()=>
-        #crate_path::Builder::new(::core::concat!(::core::module_path!(), #test_name))
-            #builder_calls
-            .#run(body)
-    };
-    function.signature.asyncness = None;
-    // Inner attributes (`#![allow(..)]` at the top of the body) cannot stay inside the rewritten body; lifting them
-    // onto the function keeps their meaning, as syn and tokio do.
-    let inner_attributes = function.inner_attributes.iter().map(|attribute| {
-        let mut attribute = attribute.clone();
-        attribute.style = syn::AttrStyle::Outer;
-        attribute
-    });
+    let mut signature = function.signature.clone();
+    signature.asyncness = None;
+    // The user's own signature, renamed: rustc's notes on the return type and its help to add one point at the
+    // user's tokens.
+    let body_name = syn::Ident::new("body", Span::call_site());
+    let mut body_signature = function.signature.clone();
+    body_signature.ident = body_name.clone();
+    body_signature.asyncness.get_or_insert_with(Default::default);
+    let outer_attributes = without_test_attributes(function);
+    let visibility = &function.visibility;
     // Under `cargo test` this is exactly tokio's `#[test]`. Elsewhere, where the built-in attribute would delete the
     // function, it stays an ordinary function, so a doctest can define a `#[ws_test]` and call it.
-    // A second test attribute was reported as an error already; left in, it would pile its own errors on top.
-    let outer_attributes = function
-        .outer_attributes
-        .iter()
-        .filter(|attribute| !item::is_test_attribute(attribute));
-    let visibility = &function.visibility;
-    let signature = &function.signature;
     quote! {
         #(#outer_attributes)*
-        #(#inner_attributes)*
         #[cfg_attr(test, ::core::prelude::v1::test)]
         #[cfg_attr(not(test), allow(dead_code))]
         #visibility #signature {
-            let body = async #body;
-            #run_call
+            #tokio_check
+            // `async` is the attribute's requirement, not the user's choice: a body without `.await` is fine.
+            #[allow(clippy::unused_async)]
+            #body_signature #body
+            #crate_path::Builder::new(::core::concat!(::core::module_path!(), #test_name))
+                #builder_calls
+                .run(#body_name())
         }
     }
 }
 
+/// A function that cannot be a test (parameters, generics, `const`, ...): emitted as an ordinary function without any
+/// test attribute, so that the macro's error is the only one, and without what would not compile at all, so that
+/// names in its body still resolve in an editor.
+pub(crate) fn ordinary(function: &TestFunction) -> TokenStream {
+    let mut signature = function.signature.clone();
+    signature.constness = None;
+    signature.abi = None;
+    signature.variadic = None;
+    let outer_attributes = without_test_attributes(function);
+    let visibility = &function.visibility;
+    let body = function.body_block();
+    quote! {
+        #(#outer_attributes)*
+        #[allow(dead_code)]
+        #visibility #signature #body
+    }
+}
+
+/// A second test attribute was reported as an error already; left in, it would pile its own errors on top.
+fn without_test_attributes(function: &TestFunction) -> impl Iterator<Item = &syn::Attribute> {
+    function
+        .outer_attributes
+        .iter()
+        .filter(|attribute| !item::is_test_attribute(attribute))
+}
+
 fn builder_calls(function: &TestFunction, arguments: &Arguments, crate_path: &TokenStream) -> TokenStream {
     let mut calls = TokenStream::new();
-    match arguments.flavor() {
-        Flavor::CurrentThread => {}
-        Flavor::MultiThread => calls.extend(quote!(.flavor(#crate_path::Flavor::MultiThread))),
-        Flavor::Local => calls.extend(quote!(.flavor(#crate_path::Flavor::Local))),
+    if let Some(flavor) = &arguments.flavor {
+        let flavor = variant(flavor.value);
+        calls.extend(quote!(.flavor(#crate_path::Flavor::#flavor)));
     }
     if let Some(worker_threads) = &arguments.worker_threads {
         let count = Literal::usize_unsuffixed(worker_threads.value);
@@ -90,42 +118,32 @@ fn builder_calls(function: &TestFunction, arguments: &Arguments, crate_path: &To
         None => {}
     }
     if let Some(unhandled_panic) = &arguments.unhandled_panic {
-        let behaviour = match unhandled_panic.value {
-            UnhandledPanic::FailAtEnd => quote!(FailAtEnd),
-            UnhandledPanic::Ignore => quote!(Ignore),
-            UnhandledPanic::ShutdownRuntime => quote!(ShutdownRuntime),
-        };
+        let behaviour = variant(unhandled_panic.value);
         calls.extend(quote!(.unhandled_panic(#crate_path::UnhandledPanic::#behaviour)));
     }
     if let Some(runtime_name) = &arguments.runtime_name {
+        let runtime_name = &runtime_name.value;
         calls.extend(quote!(.runtime_name(#runtime_name)));
     }
-    if let Some(leaks) = arguments.leaks {
-        let policy = match leaks {
-            Leaks::Deny => quote!(Deny),
-            Leaks::Warn => quote!(Warn),
-            Leaks::Allow => quote!(Allow),
-        };
+    if let Some(leaks) = &arguments.leaks {
+        let policy = variant(leaks.value);
         calls.extend(quote!(.leaks(#crate_path::Leaks::#policy)));
     }
-    if let Some(timeout) = arguments.timeout {
-        let duration = duration_tokens(timeout);
+    if let Some(timeout) = &arguments.timeout {
+        let duration = duration_tokens(timeout.value);
         calls.extend(quote!(.timeout(#duration)));
     }
     if let Some(deadlock) = &arguments.deadlock {
-        let detection = match deadlock.value {
-            Deadlock::Deny => quote!(Deny),
-            Deadlock::Off => quote!(Off),
-        };
+        let detection = variant(deadlock.value);
         calls.extend(quote!(.deadlock(#crate_path::Deadlock::#detection)));
     }
-    if let Some(max_blocking) = arguments.max_blocking {
-        let limit = match max_blocking {
+    if let Some(max_blocking) = &arguments.max_blocking {
+        let limit = match max_blocking.value {
             MaxBlocking::Limit(limit) => {
                 let limit = duration_tokens(limit);
                 quote!(Limit(#limit))
             }
-            MaxBlocking::Off => quote!(Off),
+            _ => quote!(Off),
         };
         calls.extend(quote!(.max_blocking(#crate_path::MaxBlocking::#limit)));
     }
@@ -136,7 +154,13 @@ fn builder_calls(function: &TestFunction, arguments: &Arguments, crate_path: &To
     calls
 }
 
-/// `Duration::from_secs(90)` rather than `from_nanos(90000000000)`: the largest unit that is exact.
+/// The Rust name of a choice, e.g. `MultiThread`.
+fn variant(choice: impl Named) -> syn::Ident {
+    syn::Ident::new(choice.variant(), Span::call_site())
+}
+
+/// `Duration::from_secs(90)` rather than `from_nanos(90000000000)`: the largest unit that is exact. Every budget
+/// the arguments accept (ten years at most) fits.
 fn duration_tokens(duration: Duration) -> TokenStream {
     let nanos = duration.as_nanos();
     let (constructor, amount) = if nanos % 1_000_000_000 == 0 {
@@ -148,16 +172,6 @@ fn duration_tokens(duration: Duration) -> TokenStream {
     } else {
         (quote!(from_nanos), nanos)
     };
-    match u64::try_from(amount) {
-        Ok(amount) => {
-            let amount = Literal::u64_unsuffixed(amount);
-            quote!(::core::time::Duration::#constructor(#amount))
-        }
-        // Only centuries with a fraction of a second get here.
-        Err(_) => {
-            let seconds = Literal::u64_unsuffixed(duration.as_secs());
-            let nanos = Literal::u32_unsuffixed(duration.subsec_nanos());
-            quote!(::core::time::Duration::new(#seconds, #nanos))
-        }
-    }
+    let amount = Literal::u128_unsuffixed(amount);
+    quote!(::core::time::Duration::#constructor(#amount))
 }

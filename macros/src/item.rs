@@ -1,9 +1,12 @@
 //! The annotated function, read without parsing its statements (they are only re-emitted and scanned as tokens,
 //! which keeps the macro cheap to run on large test suites), and the checks on its shape.
 
-use proc_macro2::{Span, TokenStream, TokenTree};
+use proc_macro2::{TokenStream, TokenTree};
+use quote::ToTokens;
 use syn::parse::{Parse, ParseStream};
 use syn::{Attribute, Signature, Visibility, braced};
+
+use crate::errors::Errors;
 
 pub(crate) struct TestFunction {
     pub(crate) outer_attributes: Vec<Attribute>,
@@ -11,8 +14,8 @@ pub(crate) struct TestFunction {
     pub(crate) signature: Signature,
     pub(crate) brace_token: syn::token::Brace,
     pub(crate) inner_attributes: Vec<Attribute>,
-    /// Each statement's tokens including its `;`; the last may be a tail expression.
-    pub(crate) statements: Vec<TokenStream>,
+    /// The body's tokens after its inner attributes.
+    pub(crate) statements: TokenStream,
 }
 
 impl Parse for TestFunction {
@@ -23,19 +26,7 @@ impl Parse for TestFunction {
         let content;
         let brace_token = braced!(content in input);
         let inner_attributes = Attribute::parse_inner(&content)?;
-        let mut statements = Vec::new();
-        let mut current = TokenStream::new();
-        while !content.is_empty() {
-            let token: TokenTree = content.parse()?;
-            let ends_statement = matches!(&token, TokenTree::Punct(punct) if punct.as_char() == ';');
-            current.extend([token]);
-            if ends_statement {
-                statements.push(std::mem::take(&mut current));
-            }
-        }
-        if !current.is_empty() {
-            statements.push(current);
-        }
+        let statements = content.parse()?;
         Ok(TestFunction {
             outer_attributes,
             visibility,
@@ -47,69 +38,105 @@ impl Parse for TestFunction {
     }
 }
 
+/// What the function's shape allows.
+pub(crate) struct Shape {
+    pub(crate) errors: Errors,
+    /// The function can be a test: no parameters, no generics, nothing that rustc's test harness would refuse
+    /// again. Otherwise it is emitted as an ordinary function, so that the macro's error is the only one.
+    pub(crate) is_test: bool,
+}
+
 impl TestFunction {
-    /// Every mistake in the function's shape, combined so that all are reported at once.
-    pub(crate) fn shape_errors(&self) -> Option<syn::Error> {
-        let mut errors: Vec<syn::Error> = Vec::new();
+    /// Every mistake in the function's shape, each reported once, at its token.
+    pub(crate) fn check_shape(&self) -> Shape {
+        let mut errors = Errors::default();
+        let mut is_test = true;
+        let mut refuse = |tokens: &dyn ToTokens, message: &str| {
+            errors.push(syn::Error::new_spanned(tokens, message));
+            is_test = false;
+        };
+        let signature = &self.signature;
         let second_test_attribute = self.all_attributes().find(|attribute| is_test_attribute(attribute));
         if let Some(attribute) = second_test_attribute {
-            errors.push(syn::Error::new_spanned(
+            refuse(
                 attribute,
                 "second test attribute is supplied, consider removing or changing the order of your test attributes",
-            ));
+            );
         }
-        // An attribute expanded before ours (`#[tokio::test]` above `#[ws_test]`) removes `async` itself; saying
-        // the user forgot it would mislead.
-        if self.signature.asyncness.is_none() && second_test_attribute.is_none() {
+        if let Some(constness) = &signature.constness {
+            refuse(
+                constness,
+                "a #[ws_test] function cannot be `const`: a test runs on a runtime, at run time; remove `const`",
+            );
+        }
+        if let syn::Safety::Unsafe(unsafety) = &signature.safety {
+            refuse(
+                unsafety,
+                "a #[ws_test] function cannot be `unsafe`: the test harness calls it as a safe function; put the \
+                 unsafe code in an `unsafe` block in its body",
+            );
+        }
+        if let Some(abi) = &signature.abi {
+            refuse(
+                abi,
+                "a #[ws_test] function cannot have an ABI: the test harness calls it as a Rust function; remove it",
+            );
+        }
+        let generics = &signature.generics;
+        if !generics.params.is_empty() {
+            refuse(
+                generics,
+                "a #[ws_test] function cannot be generic: the test harness calls it with no type arguments",
+            );
+        } else if let Some(where_clause) = &generics.where_clause {
+            refuse(
+                where_clause,
+                "a #[ws_test] function cannot have a `where` clause: the test harness calls it as it is; remove it",
+            );
+        }
+        if !signature.inputs.is_empty() {
+            refuse(
+                &signature.inputs,
+                "a #[ws_test] function cannot take parameters: the test harness calls it with none; \
+                 for parameterised tests put #[rstest] with #[case] above #[ws_test]",
+            );
+        } else if let Some(variadic) = &signature.variadic {
+            refuse(
+                variadic,
+                "a #[ws_test] function cannot take parameters: the test harness calls it with none",
+            );
+        }
+        // An attribute expanded before ours (`#[tokio::test]` above `#[ws_test]`) removes `async` itself; saying the
+        // user forgot it would mislead. Without `async` the body still expands into a test, so this one mistake
+        // is reported alone.
+        if signature.asyncness.is_none() && second_test_attribute.is_none() {
             errors.push(syn::Error::new_spanned(
-                self.signature.fn_token,
+                signature.fn_token,
                 "the `async` keyword is missing from the function declaration",
             ));
         }
-        let generics = &self.signature.generics;
-        if !generics.params.is_empty() || generics.where_clause.is_some() {
-            errors.push(syn::Error::new_spanned(
-                generics,
-                "a #[ws_test] function cannot be generic: the test harness calls it with no type arguments",
-            ));
-        }
-        if !self.signature.inputs.is_empty() {
-            errors.push(syn::Error::new_spanned(
-                &self.signature.inputs,
-                "a #[ws_test] function cannot take parameters: the test harness calls it with none; \
-                 for parameterised tests put #[rstest] with #[case] above #[ws_test]",
-            ));
-        }
-        errors.into_iter().reduce(|mut combined, error| {
-            combined.combine(error);
-            combined
-        })
+        Shape { errors, is_test }
     }
 
     pub(crate) fn all_attributes(&self) -> impl Iterator<Item = &Attribute> {
         self.outer_attributes.iter().chain(&self.inner_attributes)
     }
 
-    /// The body's tokens, statements only (no braces), for scanning.
-    pub(crate) fn body_tokens(&self) -> impl Iterator<Item = &TokenStream> + Clone {
-        self.statements.iter()
-    }
-
-    /// The span of the first token of the last statement: generated code that the compiler may blame for a type
-    /// mismatch between the body and the return type carries it, so the error points into the user's code.
-    pub(crate) fn last_statement_span(&self) -> Span {
-        self.statements
-            .last()
-            .and_then(|statement| statement.clone().into_iter().next())
-            .map_or_else(Span::call_site, |token| token.span())
-    }
-
+    /// The body as written, inner attributes included.
     pub(crate) fn body_block(&self) -> TokenStream {
         let mut block = TokenStream::new();
         self.brace_token.surround(&mut block, |tokens| {
-            tokens.extend(self.statements.iter().cloned());
+            for attribute in &self.inner_attributes {
+                attribute.to_tokens(tokens);
+            }
+            tokens.extend(self.statements.clone());
         });
         block
+    }
+
+    /// The body's statements as tokens, for scanning.
+    pub(crate) fn body_tokens(&self) -> impl Iterator<Item = TokenTree> + Clone + '_ {
+        self.statements.clone().into_iter()
     }
 }
 

@@ -1,14 +1,22 @@
 //! The `#[ws_test]` attribute. Use it through the `ws-test` crate, which re-exports it as `ws_test::ws_test` and
-//! `ws_test::test` and holds the harness the generated code calls; this crate only translates the attribute's
-//! arguments into calls of `ws_test::Builder`.
+//! `ws_test::test` and holds the harness the generated code calls; this crate only checks the test and translates
+//! the attribute's arguments into calls of `ws_test::Builder`.
+//!
+//! The pipeline: read the function (`item.rs`) and its arguments (`args.rs`), judge the arguments together
+//! (`validate.rs`), look at the body's tokens (`scan.rs`), and generate code (`expand.rs`). Every mistake found on the
+//! way is reported at once (`errors.rs`), each at its own token.
 
 mod args;
-mod duration;
+mod errors;
 mod expand;
 mod item;
 mod scan;
+mod validate;
 
 use proc_macro::TokenStream;
+use ws_test_config::{MaxBlocking, budget_text};
+
+use crate::errors::Errors;
 
 /// Runs an `async fn` test on a fresh tokio runtime with a paused, auto-advancing clock and a real-time budget.
 ///
@@ -21,36 +29,46 @@ pub fn ws_test(arguments: TokenStream, item: TokenStream) -> TokenStream {
 fn entry(arguments: proc_macro2::TokenStream, item: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     let function: item::TestFunction = match syn::parse2(item.clone()) {
         Ok(function) => function,
-        Err(error) => return with_error(item, error),
+        Err(error) => {
+            let mut tokens = item;
+            tokens.extend(error.into_compile_error());
+            return tokens;
+        }
     };
-    let arguments = args::Arguments::parse(arguments);
-    let mut errors: Vec<syn::Error> = function.shape_errors().into_iter().collect();
-    if let Err(argument_errors) = &arguments {
-        errors.push(argument_errors.clone());
+    let mut errors = Errors::default();
+    let shape = function.check_shape();
+    errors.extend(shape.errors);
+    let (mut arguments, mut argument_errors) = args::Arguments::parse(arguments);
+    if argument_errors.is_empty() {
+        argument_errors = validate::validate(&arguments);
     }
-    if !arguments.as_ref().is_ok_and(args::Arguments::allows_blocking) {
-        errors.extend(scan::blocking_sleeps(function.body_tokens()).into_iter().map(|call| {
-            syn::Error::new_spanned(
-                call,
-                "blocking sleep in an async test: use `tokio::time::sleep(..).await` (virtual time) or move it into \
-                 `spawn_blocking`; to allow blocking calls in this test, add `max_blocking = \"off\"`",
-            )
-        }));
+    if !argument_errors.is_empty() {
+        // The test is still emitted, with default arguments, so that an editor keeps resolving names in its body
+        // and no argument half understood adds errors of its own.
+        arguments = args::Arguments::default();
+        errors.extend(argument_errors);
     }
-    let errors = errors.into_iter().reduce(|mut combined, error| {
-        combined.combine(error);
-        combined
-    });
-    match errors {
-        None => expand::expand(function, &arguments.unwrap_or_default()),
-        // Still emit the test, with default arguments, so that IDEs keep resolving names in its body.
-        Some(errors) => with_error(expand::expand(function, &args::Arguments::default()), errors),
+    if let MaxBlocking::Limit(limit) = arguments.max_blocking() {
+        for sleep in scan::blocking_sleeps(function.body_tokens(), limit) {
+            errors.push(syn::Error::new_spanned(
+                sleep.call,
+                format!(
+                    "blocking sleep of {} in an async test: it stops every task of the test for longer than \
+                     `max_blocking` ({}); use `tokio::time::sleep(..).await` (virtual time) or move it into \
+                     `spawn_blocking`; to allow blocking calls in this test, add `max_blocking = \"off\"`",
+                    budget_text(sleep.duration),
+                    budget_text(limit)
+                ),
+            ));
+        }
     }
-}
-
-fn with_error(mut tokens: proc_macro2::TokenStream, error: syn::Error) -> proc_macro2::TokenStream {
-    tokens.extend(error.into_compile_error());
-    tokens
+    let mut expanded = if shape.is_test {
+        expand::test(&function, &arguments)
+    } else {
+        expand::ordinary(&function)
+    };
+    expanded.extend(errors.into_compile_errors());
+    expanded
 }
 
 #[cfg(test)]
@@ -58,6 +76,11 @@ mod tests {
     use quote::quote;
 
     use super::entry;
+
+    /// Compared without spaces: `> >` and `>>` are the same tokens, printed with different spacing.
+    fn without_spaces(tokens: proc_macro2::TokenStream) -> String {
+        tokens.to_string().replace(' ', "")
+    }
 
     /// The whole expansion of a typical test: what `cargo expand` shows a user.
     #[test]
@@ -76,16 +99,17 @@ mod tests {
             #[cfg_attr(test, ::core::prelude::v1::test)]
             #[cfg_attr(not(test), allow(dead_code))]
             fn connects() -> Result<(), String> {
-                let body = async { Ok(()) };
+                #[allow(clippy::unused_async)]
+                async fn body() -> Result<(), String> {
+                    Ok(())
+                }
                 ::ws_test::Builder::new(::core::concat!(::core::module_path!(), "::connects"))
                     .flavor(::ws_test::Flavor::MultiThread)
                     .worker_threads(2)
                     .timeout(::core::time::Duration::from_secs(90))
-                    .run::<Result<(), String>>(body)
+                    .run(body())
             }
         };
-        // Compared without spaces: `> >` and `>>` are the same tokens, printed with different spacing.
-        let without_spaces = |tokens: proc_macro2::TokenStream| tokens.to_string().replace(' ', "");
         assert_eq!(without_spaces(expanded), without_spaces(expected));
     }
 
@@ -98,9 +122,8 @@ mod tests {
                     tokio::time::pause();
                 }
             ),
-        )
-        .to_string();
-        assert!(expanded.contains(". start_paused (false)"), "{expanded}");
+        );
+        assert!(without_spaces(expanded).contains(".start_paused(false)"));
         let explicit = entry(
             quote!(start_paused = true),
             quote!(
@@ -109,24 +132,39 @@ mod tests {
                 }
             ),
         );
-        assert!(explicit.to_string().contains(". start_paused (true)"), "{explicit}");
+        assert!(without_spaces(explicit).contains(".start_paused(true)"));
     }
 
     #[test]
     fn an_error_still_emits_the_test_with_default_arguments() {
-        let expanded = entry(
+        let expanded = without_spaces(entry(
             quote!(flavor = "turbo"),
             quote!(
                 async fn typo() {}
             ),
-        )
-        .to_string();
-        assert!(expanded.contains("fn typo ()"), "{expanded}");
-        assert!(expanded.contains(". run :: < () > (body)"), "{expanded}");
-        assert!(expanded.contains("compile_error !"), "{expanded}");
+        ));
+        assert!(expanded.contains("fntypo()"), "{expanded}");
+        assert!(expanded.contains(".run(body())"), "{expanded}");
+        assert!(expanded.contains("compile_error!"), "{expanded}");
         assert!(
-            !expanded.contains("flavor ("),
+            !expanded.contains("flavor("),
             "the faulty argument is not emitted: {expanded}"
         );
+    }
+
+    #[test]
+    fn a_function_that_cannot_be_a_test_gets_no_test_attribute() {
+        let expanded = without_spaces(entry(
+            quote!(),
+            quote!(
+                async fn takes(value: u8) {}
+            ),
+        ));
+        assert!(!expanded.contains("::core::prelude::v1::test"), "{expanded}");
+        assert!(
+            expanded.contains("#[allow(dead_code)]asyncfntakes(value:u8){}"),
+            "{expanded}"
+        );
+        assert!(expanded.contains("compile_error!"), "{expanded}");
     }
 }

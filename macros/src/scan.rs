@@ -1,98 +1,139 @@
 //! Token-level questions about the user's code. Tokens rather than a syntax tree, because calls inside macro
-//! invocations (`tokio::select!`, `assert!`) are plain tokens to syn and must count too.
+//! invocations (`tokio::select!`, `assert!`) are plain tokens to syn and must count too. A macro that only turns
+//! its input into data (`stringify!`, `quote!`) runs none of it, so its input is not searched.
+
+use std::time::Duration;
 
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 
-/// Whether the body pauses the clock itself: `tokio::time::pause()`, `time::pause()` or a `use`d `pause()`.
-/// Such a test was written for a runtime that starts in real time, and tokio panics with "time is already frozen"
-/// when `pause()` runs on a runtime that starts paused.
-pub(crate) fn calls_time_pause<'a>(statements: impl IntoIterator<Item = &'a TokenStream>) -> bool {
-    statements
-        .into_iter()
-        .any(|statement| sequence_calls_pause(statement.clone()))
+/// Whether the body pauses tokio's clock itself: `tokio::time::pause()`, `time::pause()`, or a bare `pause()` that
+/// the body does not define or import from elsewhere (an import outside the function is invisible here; tokio's
+/// own tests import tokio's). Such a test was written for a runtime that starts in real time, and tokio panics with
+/// "time is already frozen" when `pause()` runs on a runtime that starts paused.
+pub(crate) fn calls_time_pause(body: impl Iterator<Item = TokenTree> + Clone) -> bool {
+    let tokens: Vec<TokenTree> = body.collect();
+    let bare_pause_is_tokio = !defines_or_imports_other_pause(&tokens);
+    let mut found = false;
+    visit_calls(&tokens, &mut |path, arguments| {
+        let is_tokio_pause = match path {
+            [.., tokio, time, pause] => tokio == "tokio" && time == "time" && pause == "pause",
+            [time, pause] => time == "time" && pause == "pause",
+            [pause] => pause == "pause" && bare_pause_is_tokio,
+            _ => false,
+        };
+        found |= is_tokio_pause && arguments.stream().is_empty();
+    });
+    found
 }
 
-fn sequence_calls_pause(tokens: TokenStream) -> bool {
-    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
-    tokens.iter().enumerate().any(|(index, token)| match token {
-        TokenTree::Group(group) => sequence_calls_pause(group.stream()),
-        TokenTree::Ident(ident) if ident == "pause" => {
-            let called_without_arguments = matches!(
-                tokens.get(index + 1),
-                Some(TokenTree::Group(arguments))
-                    if arguments.delimiter() == Delimiter::Parenthesis && arguments.stream().is_empty()
-            );
-            called_without_arguments && is_free_function_or_time_path(&tokens[..index])
+/// A call of `std::thread::sleep` in the body whose argument is a duration literal of at least `limit`: certainly a
+/// blocked event loop. Closures handed to `spawn_blocking`, `block_in_place` or a thread's `spawn` do not run on the
+/// event loop and are not searched. Anything the macro cannot measure (a variable, a short literal, a helper) is left
+/// to the guard that watches the runtime while the test runs.
+pub(crate) struct BlockingSleep {
+    /// The call's tokens, to underline.
+    pub(crate) call: TokenStream,
+    pub(crate) duration: Duration,
+}
+
+pub(crate) fn blocking_sleeps(body: impl Iterator<Item = TokenTree> + Clone, limit: Duration) -> Vec<BlockingSleep> {
+    let tokens: Vec<TokenTree> = body.collect();
+    let bare_sleep_is_std = imports_thread_sleep(&tokens);
+    let mut sleeps = Vec::new();
+    visit_calls(&tokens, &mut |path, arguments| {
+        let is_std_sleep = match path {
+            [std, thread, sleep] => std == "std" && thread == "thread" && sleep == "sleep",
+            [thread, sleep] => thread == "thread" && sleep == "sleep",
+            [sleep] => sleep == "sleep" && bare_sleep_is_std,
+            _ => false,
+        };
+        if !is_std_sleep {
+            return;
         }
-        _ => false,
-    })
-}
-
-/// Looks at the tokens before `pause`: nothing path-like (a `use`d `pause`), or `time::` (through any prefix).
-/// A method call `.pause()` or a definition `fn pause()` is not the clock's.
-fn is_free_function_or_time_path(before: &[TokenTree]) -> bool {
-    match before {
-        [
-            ..,
-            TokenTree::Ident(module),
-            TokenTree::Punct(first),
-            TokenTree::Punct(second),
-        ] if first.as_char() == ':' && second.as_char() == ':' => module == "time",
-        [.., TokenTree::Punct(punct)] if punct.as_char() == '.' || punct.as_char() == ':' => false,
-        [.., TokenTree::Ident(keyword)] if keyword == "fn" => false,
-        _ => true,
-    }
-}
-
-/// Every direct call of `std::thread::sleep` in the body, as the tokens of the call (path and arguments), so that an
-/// error can underline it: `std::thread::sleep(..)`, `thread::sleep(..)`, and a bare `sleep(..)` when the body itself
-/// imports `std::thread::sleep` (an import outside the function is invisible to the macro). Closures handed to
-/// `spawn_blocking`, `block_in_place` or a thread's `spawn` do not run on the event loop and are not searched.
-pub(crate) fn blocking_sleeps<'a>(statements: impl IntoIterator<Item = &'a TokenStream> + Clone) -> Vec<TokenStream> {
-    let imports_thread_sleep = statements
-        .clone()
-        .into_iter()
-        .any(|statement| imports_thread_sleep(statement.clone()));
-    let mut calls = Vec::new();
-    for statement in statements {
-        find_blocking_sleeps(statement.clone(), imports_thread_sleep, &mut calls);
-    }
-    calls
-}
-
-fn find_blocking_sleeps(tokens: TokenStream, bare_sleep_is_blocking: bool, calls: &mut Vec<TokenStream>) {
-    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
-    for (index, token) in tokens.iter().enumerate() {
-        match token {
-            TokenTree::Group(group) if runs_off_the_event_loop(&tokens[..index], group) => {}
-            TokenTree::Group(group) => find_blocking_sleeps(group.stream(), bare_sleep_is_blocking, calls),
-            TokenTree::Ident(ident) if ident == "sleep" => {
-                let Some(TokenTree::Group(arguments)) = tokens.get(index + 1) else {
-                    continue;
-                };
-                if arguments.delimiter() != Delimiter::Parenthesis {
-                    continue;
-                }
-                let before = &tokens[..index];
-                let path_start = match before {
-                    [
-                        ..,
-                        TokenTree::Ident(module),
-                        TokenTree::Punct(first),
-                        TokenTree::Punct(second),
-                    ] if module == "thread" && first.as_char() == ':' && second.as_char() == ':' => {
-                        start_of_path(before, index - 3)
-                    }
-                    _ if bare_sleep_is_blocking && is_free_function_or_time_path(before) && !ends_with_path(before) => {
-                        index
-                    }
-                    _ => continue,
-                };
-                calls.push(tokens[path_start..=index + 1].iter().cloned().collect());
+        if let Some(duration) = duration_literal(arguments.stream()) {
+            if duration >= limit {
+                let mut call = TokenStream::new();
+                call.extend(path_tokens(path));
+                call.extend([TokenTree::Group(arguments.clone())]);
+                sleeps.push(BlockingSleep { call, duration });
             }
-            _ => {}
         }
+    });
+    sleeps
+}
+
+/// A path as the visitor sees it: its segments, leading `::` dropped.
+type Path = [proc_macro2::Ident];
+
+fn path_tokens(path: &Path) -> TokenStream {
+    let mut tokens = TokenStream::new();
+    for (index, segment) in path.iter().enumerate() {
+        if index > 0 {
+            tokens.extend(quote::quote!(::));
+        }
+        tokens.extend([TokenTree::Ident(segment.clone())]);
     }
+    tokens
+}
+
+/// Calls `visitor` with every function call in `tokens` (`a::b::f(..)`, not `x.f(..)`, not `fn f(..)`): its path
+/// and its argument list. Searches groups, except the input of data-only macros and closures run off the event loop.
+fn visit_calls(tokens: &[TokenTree], visitor: &mut dyn FnMut(&Path, &Group)) {
+    for (index, token) in tokens.iter().enumerate() {
+        let TokenTree::Group(group) = token else {
+            continue;
+        };
+        if is_data_macro_input(&tokens[..index]) || runs_off_the_event_loop(&tokens[..index], group) {
+            continue;
+        }
+        if group.delimiter() == Delimiter::Parenthesis {
+            if let Some(path) = called_path(&tokens[..index]) {
+                visitor(&path, group);
+            }
+        }
+        let inner: Vec<TokenTree> = group.stream().into_iter().collect();
+        visit_calls(&inner, visitor);
+    }
+}
+
+/// The path right before an argument list, when the list is a call's: not a method call (`.f(`), not a definition
+/// (`fn f(`), not a macro (`f!(`).
+fn called_path(before: &[TokenTree]) -> Option<Vec<proc_macro2::Ident>> {
+    let mut segments = Vec::new();
+    let mut end = before.len();
+    while let Some(TokenTree::Ident(segment)) = end.checked_sub(1).and_then(|last| before.get(last)) {
+        segments.push(segment.clone());
+        end -= 1;
+        let separated = end >= 2
+            && matches!(
+                (&before[end - 2], &before[end - 1]),
+                (TokenTree::Punct(first), TokenTree::Punct(second)) if first.as_char() == ':' && second.as_char() == ':'
+            );
+        if !separated {
+            break;
+        }
+        // `::std::thread::sleep` leaves its leading `::` here, with nothing before it.
+        end -= 2;
+    }
+    if segments.is_empty() {
+        return None;
+    }
+    match end.checked_sub(1).and_then(|index| before.get(index)) {
+        Some(TokenTree::Punct(punct)) if punct.as_char() == '.' => return None,
+        Some(TokenTree::Ident(keyword)) if keyword == "fn" => return None,
+        _ => {}
+    }
+    segments.reverse();
+    Some(segments)
+}
+
+/// Whether the group is the input of `stringify!`, `quote!` or `quote_spanned!`, which only turn tokens into data.
+fn is_data_macro_input(before: &[TokenTree]) -> bool {
+    matches!(
+        before,
+        [.., TokenTree::Ident(name), TokenTree::Punct(bang)]
+            if bang.as_char() == '!' && (name == "stringify" || name == "quote" || name == "quote_spanned")
+    )
 }
 
 /// Whether `group` is the argument list of a call that runs a closure off the event loop: `spawn_blocking(|| ..)`,
@@ -112,70 +153,106 @@ fn runs_off_the_event_loop(before: &[TokenTree], group: &Group) -> bool {
     group.delimiter() == Delimiter::Parenthesis && called && takes_a_closure
 }
 
-/// The index where the path ending at `module` (the `thread` of `thread::sleep`) starts: `std::thread`,
-/// `::std::thread` or `thread`.
-fn start_of_path(tokens: &[TokenTree], module: usize) -> usize {
-    let mut start = module;
-    while start >= 3 {
-        match &tokens[start - 3..start] {
-            [TokenTree::Ident(_), TokenTree::Punct(first), TokenTree::Punct(second)]
-                if first.as_char() == ':' && second.as_char() == ':' =>
-            {
-                start -= 3;
-            }
-            _ => break,
-        }
-    }
-    if start >= 2 {
-        if let [TokenTree::Punct(first), TokenTree::Punct(second)] = &tokens[start - 2..start] {
-            if first.as_char() == ':' && second.as_char() == ':' {
-                start -= 2;
-            }
-        }
-    }
-    start
-}
-
-fn ends_with_path(before: &[TokenTree]) -> bool {
-    matches!(before.last(), Some(TokenTree::Punct(punct)) if punct.as_char() == ':')
-}
-
-/// `use std::thread::sleep;`, `use std::thread::{sleep, spawn};` and the like, anywhere in these tokens.
-fn imports_thread_sleep(tokens: TokenStream) -> bool {
+/// `Duration::from_secs(2)`, `std::time::Duration::from_millis(300)`, `Duration::from_secs_f64(0.5)`,
+/// `Duration::new(1, 0)`: the duration a literal expression of this shape stands for.
+fn duration_literal(tokens: TokenStream) -> Option<Duration> {
     let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    let (TokenTree::Group(arguments), before) = tokens.split_last()? else {
+        return None;
+    };
+    let path = called_path(before)?;
+    // The whole argument is the call: nothing before its path.
+    let path_length = path.len() * 3 - 2;
+    let leading = before.len().checked_sub(path_length)?;
+    if leading != 0 && !(leading == 2 && matches!(&before[0], TokenTree::Punct(colon) if colon.as_char() == ':')) {
+        return None;
+    }
+    let [.., duration, constructor] = path.as_slice() else {
+        return None;
+    };
+    if duration != "Duration" {
+        return None;
+    }
+    let numbers: Vec<f64> = arguments
+        .stream()
+        .into_iter()
+        .filter(|token| !matches!(token, TokenTree::Punct(comma) if comma.as_char() == ','))
+        .map(|token| literal_number(&token))
+        .collect::<Option<_>>()?;
+    let seconds = match (constructor.to_string().as_str(), numbers.as_slice()) {
+        ("from_secs" | "from_secs_f32" | "from_secs_f64", [seconds]) => *seconds,
+        ("from_millis", [millis]) => millis / 1e3,
+        ("from_micros", [micros]) => micros / 1e6,
+        ("from_nanos", [nanos]) => nanos / 1e9,
+        ("new", [seconds, nanos]) => seconds + nanos / 1e9,
+        _ => return None,
+    };
+    Duration::try_from_secs_f64(seconds).ok()
+}
+
+fn literal_number(token: &TokenTree) -> Option<f64> {
+    let TokenTree::Literal(literal) = token else {
+        return None;
+    };
+    match syn::Lit::new(literal.clone()) {
+        syn::Lit::Int(integer) => integer.base10_parse::<u64>().ok().map(|value| value as f64),
+        syn::Lit::Float(float) => float.base10_parse::<f64>().ok(),
+        _ => None,
+    }
+}
+
+/// `use std::thread::sleep;`, `use std::thread::{sleep, spawn};` and the like, anywhere in the body.
+fn imports_thread_sleep(tokens: &[TokenTree]) -> bool {
+    imports(tokens, &|path: &[String], name: &str| {
+        name == "sleep" && path.ends_with(&["thread".to_string()])
+    })
+}
+
+/// Whether the body defines a `pause` of its own (`fn pause`, `let pause`) or imports one that is not tokio's
+/// (`use player::pause;`): a bare `pause()` then is not tokio's.
+fn defines_or_imports_other_pause(tokens: &[TokenTree]) -> bool {
+    let defines = tokens.windows(2).any(|pair| match pair {
+        [TokenTree::Ident(keyword), TokenTree::Ident(name)] => {
+            (keyword == "fn" || keyword == "let" || keyword == "mut") && name == "pause"
+        }
+        _ => false,
+    });
+    let nested = tokens.iter().any(|token| match token {
+        TokenTree::Group(group) => defines_or_imports_other_pause(&group.stream().into_iter().collect::<Vec<_>>()),
+        _ => false,
+    });
+    let imports_other = imports(tokens, &|path: &[String], name: &str| {
+        name == "pause" && !path.ends_with(&["time".to_string()])
+    });
+    defines || nested || imports_other
+}
+
+/// Whether a `use` in these tokens (or in groups within) imports a name that `wanted(path, name)` accepts, where
+/// `path` is the module it comes from.
+fn imports(tokens: &[TokenTree], wanted: &dyn Fn(&[String], &str) -> bool) -> bool {
     tokens.iter().enumerate().any(|(index, token)| match token {
         TokenTree::Ident(keyword) if keyword == "use" => {
             let import: Vec<&TokenTree> = tokens[index + 1..]
                 .iter()
                 .take_while(|token| !matches!(token, TokenTree::Punct(punct) if punct.as_char() == ';'))
                 .collect();
-            import.windows(4).any(|window| match window {
-                [
-                    TokenTree::Ident(module),
-                    TokenTree::Punct(first),
-                    TokenTree::Punct(second),
-                    imported,
-                ] if module == "thread" && first.as_char() == ':' && second.as_char() == ':' => match imported {
-                    TokenTree::Ident(name) => name == "sleep",
-                    TokenTree::Group(names) => names
-                        .stream()
-                        .into_iter()
-                        .any(|name| matches!(name, TokenTree::Ident(name) if name == "sleep")),
+            let mut path: Vec<String> = Vec::new();
+            import.iter().any(|token| match token {
+                TokenTree::Ident(name) => {
+                    path.push(name.to_string());
+                    let (last, module) = path
+                        .split_last()
+                        .map_or(("", &[][..]), |(last, module)| (last.as_str(), module));
+                    wanted(module, last)
+                }
+                TokenTree::Group(names) => names.stream().into_iter().any(|name| match name {
+                    TokenTree::Ident(name) => wanted(&path, &name.to_string()),
                     _ => false,
-                },
+                }),
                 _ => false,
             })
         }
-        TokenTree::Group(group) => imports_thread_sleep(group.stream()),
-        _ => false,
-    })
-}
-
-/// Whether a type mentions `impl Trait`, which cannot be named in a turbofish.
-pub(crate) fn mentions_impl_trait(tokens: TokenStream) -> bool {
-    tokens.into_iter().any(|token| match token {
-        TokenTree::Ident(ident) => ident == "impl",
-        TokenTree::Group(group) => mentions_impl_trait(group.stream()),
+        TokenTree::Group(group) => imports(&group.stream().into_iter().collect::<Vec<_>>(), wanted),
         _ => false,
     })
 }
@@ -184,89 +261,107 @@ pub(crate) fn mentions_impl_trait(tokens: TokenStream) -> bool {
 mod tests {
     use super::*;
 
+    fn tokens(source: &str) -> TokenStream {
+        source.parse().expect("test source is valid Rust tokens")
+    }
+
     fn body_pauses(source: &str) -> bool {
-        let tokens: TokenStream = source.parse().expect("test source is valid Rust tokens");
-        calls_time_pause([&tokens])
+        calls_time_pause(tokens(source).into_iter())
     }
 
     #[test]
-    fn recognises_every_spelling_of_the_clock_pause() {
+    fn recognises_every_spelling_of_tokios_clock_pause() {
         assert!(body_pauses("tokio::time::pause();"));
         assert!(body_pauses("::tokio::time::pause();"));
         assert!(body_pauses("time::pause();"));
         assert!(body_pauses("pause();"));
+        assert!(body_pauses("use tokio::time::pause; pause();"));
         assert!(body_pauses("let x = 1; if x > 0 { pause(); }"));
         assert!(body_pauses("tokio::select! { _ = async { time::pause() } => {} }"));
     }
 
     #[test]
-    fn ignores_look_alikes() {
+    fn ignores_look_alikes_and_pauses_of_the_bodys_own() {
         assert!(!body_pauses("player.pause();"));
         assert!(!body_pauses("fn pause() {}"));
+        assert!(!body_pauses("fn pause() {} pause();"));
+        assert!(!body_pauses("let pause = || (); pause();"));
+        assert!(!body_pauses("let mut pause = || (); pause();"));
+        assert!(!body_pauses("use player::pause; pause();"));
         assert!(!body_pauses("media::pause();"));
         assert!(!body_pauses("pause(1);"));
         assert!(!body_pauses("let pause = 3;"));
         assert!(!body_pauses("tokio::time::resume();"));
+        assert!(!body_pauses("stringify!(tokio::time::pause());"));
     }
 
-    fn blocking_sleeps_in(source: &str) -> Vec<String> {
-        let tokens: TokenStream = source.parse().expect("test source is valid Rust tokens");
-        blocking_sleeps([&tokens])
+    fn sleeps_in(source: &str) -> Vec<String> {
+        blocking_sleeps(tokens(source).into_iter(), Duration::from_millis(250))
             .iter()
-            .map(|call| call.to_string().replace(' ', ""))
+            .map(|sleep| format!("{} {:?}", sleep.call.to_string().replace(' ', ""), sleep.duration))
             .collect()
     }
 
     #[test]
-    fn finds_every_blocking_sleep_on_the_event_loop() {
-        assert_eq!(blocking_sleeps_in("std::thread::sleep(d);"), ["std::thread::sleep(d)"]);
+    fn finds_long_literal_sleeps_on_the_event_loop() {
         assert_eq!(
-            blocking_sleeps_in("::std::thread::sleep(d);"),
-            ["::std::thread::sleep(d)"]
-        );
-        assert_eq!(blocking_sleeps_in("thread::sleep(d);"), ["thread::sleep(d)"]);
-        assert_eq!(blocking_sleeps_in("use std::thread::sleep; sleep(d);"), ["sleep(d)"]);
-        assert_eq!(
-            blocking_sleeps_in("use std::thread::{sleep, spawn}; sleep(d);"),
-            ["sleep(d)"]
+            sleeps_in("std::thread::sleep(Duration::from_secs(2));"),
+            ["std::thread::sleep(Duration::from_secs(2)) 2s"]
         );
         assert_eq!(
-            blocking_sleeps_in("tokio::spawn(async move { std::thread::sleep(d) });"),
-            ["std::thread::sleep(d)"]
+            sleeps_in("::std::thread::sleep(std::time::Duration::from_millis(300));"),
+            ["std::thread::sleep(std::time::Duration::from_millis(300)) 300ms"]
         );
         assert_eq!(
-            blocking_sleeps_in("let f = || { thread::sleep(d) }; f();"),
-            ["thread::sleep(d)"]
+            sleeps_in("thread::sleep(Duration::from_millis(250));"),
+            ["thread::sleep(Duration::from_millis(250)) 250ms"]
         );
         assert_eq!(
-            blocking_sleeps_in("tokio::select! { _ = x => std::thread::sleep(d) }"),
-            ["std::thread::sleep(d)"]
+            sleeps_in("use std::thread::sleep; sleep(Duration::from_secs_f64(0.5));"),
+            ["sleep(Duration::from_secs_f64(0.5)) 500ms"]
+        );
+        assert_eq!(
+            sleeps_in("use std::thread::{sleep, spawn}; sleep(Duration::new(1, 0));"),
+            ["sleep(Duration::new(1,0)) 1s"]
+        );
+        assert_eq!(
+            sleeps_in("tokio::spawn(async move { std::thread::sleep(Duration::from_secs(1_000u64)) });"),
+            ["std::thread::sleep(Duration::from_secs(1_000u64)) 1000s"]
+        );
+        assert_eq!(
+            sleeps_in("tokio::select! { _ = x => std::thread::sleep(Duration::from_secs(1)) }"),
+            ["std::thread::sleep(Duration::from_secs(1)) 1s"]
         );
     }
 
     #[test]
-    fn leaves_sleeps_off_the_event_loop_and_async_sleeps_alone() {
-        assert!(blocking_sleeps_in("tokio::task::spawn_blocking(move || std::thread::sleep(d));").is_empty());
-        assert!(blocking_sleeps_in("tokio::task::block_in_place(|| thread::sleep(d));").is_empty());
-        assert!(blocking_sleeps_in("std::thread::spawn(move || { std::thread::sleep(d) });").is_empty());
-        assert!(blocking_sleeps_in("std::thread::scope(|s| { s.spawn(|| thread::sleep(d)); });").is_empty());
-        assert!(blocking_sleeps_in("tokio::time::sleep(d).await;").is_empty());
-        assert!(blocking_sleeps_in("time::sleep(d).await;").is_empty());
-        assert!(
-            blocking_sleeps_in("sleep(d).await;").is_empty(),
-            "a bare sleep is tokio's unless imported here"
-        );
-        assert!(blocking_sleeps_in("use tokio::time::sleep; sleep(d).await;").is_empty());
-        assert!(blocking_sleeps_in("clock.sleep(d);").is_empty());
+    fn leaves_what_it_cannot_measure_to_the_runtime_guard() {
+        // Short, or not a literal: legal tokio code, or for the guard that measures the blocked time.
+        assert!(sleeps_in("std::thread::sleep(Duration::from_millis(1));").is_empty());
+        assert!(sleeps_in("std::thread::sleep(d);").is_empty());
+        assert!(sleeps_in("std::thread::sleep(Duration::from_secs(n));").is_empty());
+        assert!(sleeps_in("std::thread::sleep(Duration::from_secs(1) * 2);").is_empty());
+        assert!(sleeps_in("std::thread::sleep(ms(300));").is_empty());
     }
 
     #[test]
-    fn finds_impl_trait_anywhere_in_a_type() {
-        assert!(mentions_impl_trait(
-            "Result<impl Debug, E>".parse().expect("valid type")
-        ));
-        assert!(!mentions_impl_trait(
-            "Result<(), Box<dyn Error>>".parse().expect("valid type")
-        ));
+    fn leaves_other_sleeps_and_sleeps_off_the_event_loop_alone() {
+        let long = "Duration::from_secs(5)";
+        for source in [
+            format!("tokio::task::spawn_blocking(move || std::thread::sleep({long}));"),
+            format!("tokio::task::block_in_place(|| thread::sleep({long}));"),
+            format!("std::thread::spawn(move || {{ std::thread::sleep({long}) }});"),
+            format!("std::thread::scope(|s| {{ s.spawn(|| thread::sleep({long})); }});"),
+            format!("tokio::time::sleep({long}).await;"),
+            format!("time::sleep({long}).await;"),
+            format!("sleep({long}).await;"),
+            format!("use tokio::time::sleep; sleep({long}).await;"),
+            format!("clock.sleep({long});"),
+            format!("mock::thread::sleep({long});"),
+            format!("stringify!(std::thread::sleep({long}));"),
+            format!("fn sleep(d: Duration) {{}} thread::sleep_until({long});"),
+        ] {
+            assert!(sleeps_in(&source).is_empty(), "{source}");
+        }
     }
 }

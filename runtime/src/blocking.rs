@@ -11,11 +11,11 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::activity::Activity;
-use crate::builder::{Flavor, MaxBlocking};
 use crate::failure::{self, Failure};
 use crate::guard::{BodyEnd, Guard, TestContext};
 use crate::monitor::{self, Probe, Watching};
 use crate::thread_usage::{ThreadUsage, UsageSample};
+use crate::{Flavor, MaxBlocking};
 
 /// One stretch of polling between two idle points, being measured.
 struct Stretch {

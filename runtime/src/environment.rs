@@ -7,8 +7,9 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use crate::builder::{Deadlock, Leaks, MaxBlocking};
-use crate::duration::parse_duration;
+use ws_test_config::{Named, parse_duration};
+
+use crate::{Deadlock, Leaks, MaxBlocking};
 
 /// Each variable as read: unset (`Ok(None)`), a value, or what is wrong with it.
 pub(crate) struct Defaults {
@@ -25,35 +26,29 @@ pub(crate) fn defaults() -> &'static Defaults {
     DEFAULTS.get_or_init(|| Defaults {
         timeout: budget("WS_TEST_TIMEOUT"),
         virtual_timeout: budget("WS_TEST_VIRTUAL_TIMEOUT"),
-        leaks: choice("WS_TEST_LEAKS", Leaks::from_name, "deny, warn or allow"),
-        deadlock: choice("WS_TEST_DEADLOCK", Deadlock::from_name, "deny or off"),
-        max_blocking: parsed("WS_TEST_MAX_BLOCKING", |text| {
-            MaxBlocking::from_name(text).map_err(|problem| format!("is neither off nor a valid limit: {problem}"))
-        }),
+        leaks: choice::<Leaks>("WS_TEST_LEAKS"),
+        deadlock: choice::<Deadlock>("WS_TEST_DEADLOCK"),
+        max_blocking: parsed("WS_TEST_MAX_BLOCKING", MaxBlocking::from_text),
     })
 }
 
 /// The budget in `variable`, `None` when unset.
 fn budget(variable: &str) -> Result<Option<Duration>, String> {
-    parsed(variable, |text| {
-        parse_duration(text).map_err(|problem| format!("is not a valid budget: {problem}"))
-    })
+    parsed(variable, parse_duration)
 }
 
-/// The choice named in `variable`, `None` when unset; `expected` lists the names `from_name` knows.
-fn choice<T>(variable: &str, from_name: fn(&str) -> Option<T>, expected: &str) -> Result<Option<T>, String> {
-    parsed(variable, |text| {
-        from_name(text).ok_or_else(|| format!("is not one of {expected}"))
-    })
+/// The choice named in `variable`, `None` when unset.
+fn choice<T: Named>(variable: &str) -> Result<Option<T>, String> {
+    parsed(variable, T::from_name)
 }
 
-/// The value of `variable` as `parse` reads it, `None` when unset. `parse` says what is wrong with a value it
-/// refuses, as a phrase that follows the variable and its value.
+/// The value of `variable` as `parse` reads it, `None` when unset. What `parse` says of a value it refuses follows
+/// the variable and its value, in the words the attribute uses for the same mistake.
 fn parsed<T>(variable: &str, parse: impl Fn(&str) -> Result<T, String>) -> Result<Option<T>, String> {
     match std::env::var(variable) {
         Ok(text) => parse(text.trim())
             .map(Some)
-            .map_err(|problem| format!("the environment variable {variable}={text:?} {problem}")),
+            .map_err(|problem| format!("the environment variable {variable}={text:?} is not valid: {problem}")),
         Err(std::env::VarError::NotPresent) => Ok(None),
         Err(std::env::VarError::NotUnicode(text)) => Err(format!(
             "the environment variable {variable}={text:?} is not valid UTF-8"

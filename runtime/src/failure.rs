@@ -1,9 +1,7 @@
 //! Failure messages. Each says what happened and how to fix it; the report adds the test's name and both clocks.
 
-use std::fmt::Write;
-use std::time::Duration;
-
 use crate::clock::ClockReading;
+use std::fmt::Write;
 
 #[derive(Debug)]
 pub(crate) struct Failure {
@@ -46,23 +44,7 @@ fn write_details(report: &mut String, failure: &Failure) {
     }
 }
 
-/// A budget as the attribute would take it: `1h`, `1m30s`, `250ms`, `1s500ms`.
-pub(crate) fn budget_text(budget: Duration) -> String {
-    let seconds = budget.as_secs();
-    let parts = [
-        (seconds / 3600, "h"),
-        (seconds % 3600 / 60, "m"),
-        (seconds % 60, "s"),
-        (u64::from(budget.subsec_millis()), "ms"),
-        (u64::from(budget.subsec_nanos() % 1_000_000), "ns"),
-    ];
-    let text: String = parts
-        .iter()
-        .filter(|(amount, _)| *amount > 0)
-        .map(|(amount, unit)| format!("{amount}{unit}"))
-        .collect();
-    if text.is_empty() { "0s".to_string() } else { text }
-}
+pub(crate) use ws_test_config::budget_text;
 
 /// The message of a panic payload, for the panics that carry one (`panic!` with a message always does).
 pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> Option<&str> {
@@ -74,6 +56,8 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> Option<&str
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     fn reading() -> ClockReading {
@@ -130,28 +114,5 @@ mod tests {
              1. panicked: boom\n   help: see above\n\
              2. leaked 2 tasks\n   - spawned at a.rs:1:1\n   - spawned at b.rs:2:2\n   help: stop them"
         );
-    }
-
-    #[test]
-    fn budgets_print_as_the_attribute_spells_them() {
-        assert_eq!(budget_text(Duration::from_secs(3600)), "1h");
-        assert_eq!(budget_text(Duration::from_secs(5400)), "1h30m");
-        assert_eq!(budget_text(Duration::from_secs(60)), "1m");
-        assert_eq!(budget_text(Duration::from_secs(90)), "1m30s");
-        assert_eq!(budget_text(Duration::from_secs(2)), "2s");
-        assert_eq!(budget_text(Duration::from_millis(250)), "250ms");
-        assert_eq!(budget_text(Duration::from_millis(1500)), "1s500ms");
-        assert_eq!(budget_text(Duration::ZERO), "0s");
-        for budget in [
-            Duration::from_secs(5400),
-            Duration::from_millis(1500),
-            Duration::from_nanos(1_000_001),
-        ] {
-            assert_eq!(
-                crate::duration::parse_duration(&budget_text(budget)),
-                Ok(budget),
-                "the parser reads it back"
-            );
-        }
     }
 }

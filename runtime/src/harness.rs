@@ -7,9 +7,9 @@ use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::Arc;
 
+use crate::Flavor;
 use crate::activity::Activity;
 use crate::builder::Builder;
-use crate::builder::Flavor;
 use crate::clock::Clocks;
 use crate::failure::{self, Failure};
 use crate::guard::{self, BodyEnd, TestContext};

@@ -50,7 +50,6 @@ mod blocking;
 mod builder;
 mod clock;
 mod deadlock;
-mod duration;
 mod environment;
 mod failure;
 mod guard;
@@ -74,10 +73,12 @@ mod watchdog;
 pub mod ws;
 
 pub use background::background;
-pub use builder::{Builder, Deadlock, Flavor, Leaks, MaxBlocking, UnhandledPanic};
+pub use builder::Builder;
 pub use settle::settle;
 pub use stream::DEFAULT_DEADLINE;
 pub use watchdog::STUCK_EXIT_CODE;
+#[doc(inline)]
+pub use ws_test_config::{Deadlock, Flavor, Leaks, MaxBlocking, UnhandledPanic};
 
 /// Runs an `async fn` test on a fresh tokio runtime with a paused, auto-advancing clock and a real-time budget.
 ///
@@ -90,7 +91,7 @@ pub use watchdog::STUCK_EXIT_CODE;
 /// | `start_paused` | `true`, `false` (not with multi_thread) | `true`; `false` when the body calls `time::pause()` |
 /// | `unhandled_panic` | `"fail_at_end"`, `"shutdown_runtime"` (not with multi_thread), `"ignore"` | `"fail_at_end"` |
 /// | `name` | the runtime's name | none |
-/// | `crate` | path to this crate, e.g. `"my_reexports::ws_test"` | `"::ws_test"` |
+/// | `crate` | tokio's path, as in tokio (`"tokio1"`); ending in `ws_test`, this crate's (`"my_reexports::ws_test"`) | `"::tokio"`, `"::ws_test"` |
 /// | `timeout` | real-time budget: `"250ms"`, `"10s"`, `"2m"`, `"1h"` | `WS_TEST_TIMEOUT`, else `"60s"` |
 /// | `virtual_timeout` | budget in virtual time (paused clock only) | `WS_TEST_VIRTUAL_TIMEOUT`, else `"1h"` |
 /// | `deadlock` | `"deny"`, `"off"` (paused clock only) | `WS_TEST_DEADLOCK`, else `"deny"` |

@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex, MutexGuard, Once, PoisonError};
 
 use tokio::runtime::{Handle, Id};
 
+use crate::UnhandledPanic;
 use crate::background;
-use crate::builder::UnhandledPanic;
 use crate::failure::{self, Failure};
 use crate::guard::{Guard, TestContext};
 use crate::interrupt::Interrupt;
@@ -62,11 +62,11 @@ struct PanicGuard {
 }
 
 pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
-    let stop_at_first = match test.settings.unhandled_panic {
-        UnhandledPanic::Ignore => return None,
-        UnhandledPanic::FailAtEnd => None,
-        UnhandledPanic::ShutdownRuntime => Some(Arc::clone(&test.interrupt)),
-    };
+    let behaviour = test.settings.unhandled_panic;
+    if behaviour == UnhandledPanic::Ignore {
+        return None;
+    }
+    let stop_at_first = (behaviour == UnhandledPanic::ShutdownRuntime).then(|| Arc::clone(&test.interrupt));
     HOOK_INSTALLED.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {

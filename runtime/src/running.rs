@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use tokio::runtime::{Handle, Id};
 use tokio::task::AbortHandle;
 
+use crate::Flavor;
 use crate::activity::Activity;
-use crate::builder::Flavor;
 use crate::clock::Clocks;
 
 pub(crate) struct RunningTest {

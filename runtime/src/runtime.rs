@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use tokio::runtime::{Handle, LocalOptions, LocalRuntime, Runtime};
 
+use crate::Flavor;
 use crate::activity::Activity;
-use crate::builder::Flavor;
 use crate::settings::Settings;
 
 /// How long shutdown waits for `spawn_blocking` jobs that are still running; after that they are left to finish on
@@ -22,9 +22,11 @@ pub(crate) enum TestRuntime {
 
 impl TestRuntime {
     pub(crate) fn build(settings: &Settings, activity: &Arc<Activity>) -> std::io::Result<TestRuntime> {
-        let mut builder = match settings.flavor {
-            Flavor::MultiThread => tokio::runtime::Builder::new_multi_thread(),
-            Flavor::CurrentThread | Flavor::Local => tokio::runtime::Builder::new_current_thread(),
+        let multi_thread = settings.flavor == Flavor::MultiThread;
+        let mut builder = if multi_thread {
+            tokio::runtime::Builder::new_multi_thread()
+        } else {
+            tokio::runtime::Builder::new_current_thread()
         };
         builder.enable_all().start_paused(settings.start_paused);
         if let Some(count) = settings.worker_threads {
@@ -33,7 +35,7 @@ impl TestRuntime {
         if let Some(name) = &settings.runtime_name {
             builder.name(name);
         }
-        if settings.flavor != Flavor::MultiThread {
+        if !multi_thread {
             activity.observe_current_thread(&mut builder);
         }
         if settings.detects_deadlocks() {
@@ -41,9 +43,10 @@ impl TestRuntime {
         }
         #[cfg(tokio_unstable)]
         crate::locations::SpawnLocations::observe(activity, &mut builder);
-        Ok(match settings.flavor {
-            Flavor::Local => TestRuntime::Local(builder.build_local(LocalOptions::default())?),
-            Flavor::CurrentThread | Flavor::MultiThread => TestRuntime::Shared(builder.build()?),
+        Ok(if settings.flavor == Flavor::Local {
+            TestRuntime::Local(builder.build_local(LocalOptions::default())?)
+        } else {
+            TestRuntime::Shared(builder.build()?)
         })
     }
 

@@ -4,12 +4,11 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
-use crate::builder::{Builder, Deadlock, Flavor, Leaks, MaxBlocking, UnhandledPanic};
-use crate::environment;
-use crate::virtual_time::DEFAULT_VIRTUAL_TIMEOUT;
+use ws_test_config::{DEFAULT_TIMEOUT, DEFAULT_VIRTUAL_TIMEOUT};
 
-/// The real-time budget when neither the builder nor `WS_TEST_TIMEOUT` sets one.
-pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+use crate::builder::Builder;
+use crate::environment;
+use crate::{Deadlock, Flavor, Leaks, MaxBlocking, UnhandledPanic};
 
 #[derive(Debug)]
 pub(crate) struct Settings {

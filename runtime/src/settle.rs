@@ -2,7 +2,7 @@
 
 use std::future::Future;
 
-use crate::builder::Flavor;
+use crate::Flavor;
 use crate::running;
 
 /// Returns once every other task of the test's runtime is waiting, **without advancing virtual time**: the

@@ -9,12 +9,9 @@ use std::time::Duration;
 
 use tokio::runtime::Handle;
 
-use crate::builder::Flavor;
+use crate::Flavor;
 use crate::failure::{self, Failure};
 use crate::guard::{Guard, TestContext};
-
-/// The budget when neither the builder nor `WS_TEST_VIRTUAL_TIMEOUT` sets one.
-pub(crate) const DEFAULT_VIRTUAL_TIMEOUT: Duration = Duration::from_secs(3600);
 
 struct VirtualTimeGuard;
 

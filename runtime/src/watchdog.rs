@@ -8,7 +8,7 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::builder::Flavor;
+use crate::Flavor;
 use crate::clock::Clocks;
 use crate::failure::{self, Failure};
 use crate::guard::{Guard, TestContext};

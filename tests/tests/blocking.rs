@@ -146,8 +146,8 @@ fn ws_test_max_blocking_sets_the_default() {
     run_ignored_test("blocks_for_half_a_second", &[("WS_TEST_MAX_BLOCKING", "off")]).assert_passed();
     run_ignored_test("blocks_for_half_a_second", &[("WS_TEST_MAX_BLOCKING", "1s")]).assert_passed();
     run_ignored_test("blocks_for_half_a_second", &[("WS_TEST_MAX_BLOCKING", "never")]).assert_failed_with(
-        "the environment variable WS_TEST_MAX_BLOCKING=\"never\" is neither off nor a valid limit: `never` is not a \
-         duration",
+        "the environment variable WS_TEST_MAX_BLOCKING=\"never\" is not valid: expected \"off\" or a limit; `never` \
+         is not a duration",
     );
 }
 

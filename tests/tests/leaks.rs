@@ -211,7 +211,8 @@ fn ws_test_leaks_sets_the_default_policy() {
     );
     run_ignored_test("leaks_under_the_default_policy", &[("WS_TEST_LEAKS", "sometimes")]).assert_failed_with(
         "test `leaks::leaks_under_the_default_policy` cannot start: the environment variable \
-         WS_TEST_LEAKS=\"sometimes\" is not one of deny, warn or allow",
+         WS_TEST_LEAKS=\"sometimes\" is not valid: No such leak policy `sometimes`. The leak policies are `deny` \
+         (the default), `warn` and `allow`.",
     );
 }
 

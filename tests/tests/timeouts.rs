@@ -197,8 +197,8 @@ fn a_malformed_ws_test_timeout_fails_the_test_naming_the_variable() {
     );
     child.assert_failed_with(
         "test `timeouts::waits_forever_under_the_default_budget` cannot start: the environment variable \
-         WS_TEST_TIMEOUT=\"ten seconds\" is not a valid budget: `ten seconds` is not a duration: expected a duration \
-         such as \"250ms\", \"10s\", \"2m\", \"1h\" or \"1m30s\" (units: ns, us, ms, s, m, h)",
+         WS_TEST_TIMEOUT=\"ten seconds\" is not valid: `ten seconds` is not a duration: expected a duration such \
+         as \"250ms\", \"10s\", \"2m\", \"1h\" or \"1m30s\" (units: ns, us, µs, ms, s, m, h)",
     );
 }
 

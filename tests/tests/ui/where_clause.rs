@@ -1,0 +1,6 @@
+use ws_test::ws_test;
+
+#[ws_test]
+async fn constrained() where u8: Copy {}
+
+fn main() {}
