@@ -4,7 +4,7 @@
 //! `WS_TEST_*` variables with, so a typo gets the same message in both places.
 //!
 //! The arguments are split by hand rather than parsed as `syn::Meta`, so that every error can underline exactly the
-//! tokens at fault (`flavor = -1` underlines `-1`, not only `-`).
+//! tokens at fault (`flavor = -1` underlines `-1`, not only `-`). Adding an argument: see ARCHITECTURE.md.
 
 use std::time::Duration;
 

@@ -16,10 +16,10 @@ use ws_test_config::{MaxBlocking, Named};
 
 use crate::args::{Arguments, CratePath};
 use crate::item::{self, TestFunction};
-use crate::scan;
 
 /// A well-formed test.
-pub(crate) fn test(function: &TestFunction, arguments: &Arguments) -> TokenStream {
+/// `body_pauses`: the body calls tokio's `pause()` itself.
+pub(crate) fn test(function: &TestFunction, arguments: &Arguments, body_pauses: bool) -> TokenStream {
     let crate_path = match arguments.crate_path.as_ref().map(|located| &located.value) {
         Some(CratePath::WsTest(path)) => path.to_token_stream(),
         _ => quote!(::ws_test),
@@ -40,7 +40,7 @@ pub(crate) fn test(function: &TestFunction, arguments: &Arguments) -> TokenStrea
         },
         None => TokenStream::new(),
     };
-    let builder_calls = builder_calls(function, arguments, &crate_path);
+    let builder_calls = builder_calls(arguments, body_pauses, &crate_path);
     let test_name = format!("::{}", function.signature.ident.unraw());
     let body = function.body_block();
     let mut signature = function.signature.clone();
@@ -97,7 +97,7 @@ fn without_test_attributes(function: &TestFunction) -> impl Iterator<Item = &syn
         .filter(|attribute| !item::is_test_attribute(attribute))
 }
 
-fn builder_calls(function: &TestFunction, arguments: &Arguments, crate_path: &TokenStream) -> TokenStream {
+fn builder_calls(arguments: &Arguments, body_pauses: bool, crate_path: &TokenStream) -> TokenStream {
     let mut calls = TokenStream::new();
     if let Some(flavor) = &arguments.flavor {
         let flavor = variant(flavor.value);
@@ -114,7 +114,7 @@ fn builder_calls(function: &TestFunction, arguments: &Arguments, crate_path: &To
         }
         // The test pauses the clock itself, as tokio's own time tests do: start in real time so that its
         // `pause()` does not panic with "time is already frozen".
-        None if scan::calls_time_pause(function.body_tokens()) => calls.extend(quote!(.start_paused(false))),
+        None if body_pauses => calls.extend(quote!(.start_paused(false))),
         None => {}
     }
     if let Some(unhandled_panic) = &arguments.unhandled_panic {

@@ -39,8 +39,9 @@ fn entry(arguments: proc_macro2::TokenStream, item: proc_macro2::TokenStream) ->
     let shape = function.check_shape();
     errors.extend(shape.errors);
     let (mut arguments, mut argument_errors) = args::Arguments::parse(arguments);
+    let body_pauses = scan::calls_time_pause(function.body_tokens());
     if argument_errors.is_empty() {
-        argument_errors = validate::validate(&arguments);
+        argument_errors = validate::validate(&arguments, body_pauses);
     }
     if !argument_errors.is_empty() {
         // The test is still emitted, with default arguments, so that an editor keeps resolving names in its body
@@ -63,7 +64,7 @@ fn entry(arguments: proc_macro2::TokenStream, item: proc_macro2::TokenStream) ->
         }
     }
     let mut expanded = if shape.is_test {
-        expand::test(&function, &arguments)
+        expand::test(&function, &arguments, body_pauses)
     } else {
         expand::ordinary(&function)
     };

@@ -6,7 +6,9 @@ use ws_test_config::{Deadlock, Flavor, UnhandledPanic};
 use crate::args::Arguments;
 use crate::errors::Errors;
 
-pub(crate) fn validate(arguments: &Arguments) -> Errors {
+/// `body_pauses`: the body calls tokio's `pause()`, so the test starts in real time unless `start_paused` says
+/// otherwise.
+pub(crate) fn validate(arguments: &Arguments, body_pauses: bool) -> Errors {
     let mut errors = Errors::default();
     let flavor = arguments.flavor();
     if let (Flavor::CurrentThread | Flavor::Local, Some(worker_threads)) = (flavor, &arguments.worker_threads) {
@@ -18,14 +20,12 @@ pub(crate) fn validate(arguments: &Arguments) -> Errors {
     }
     let real_time = if flavor == Flavor::MultiThread {
         Some("`flavor = \"multi_thread\"`")
-    } else if arguments
-        .start_paused
-        .as_ref()
-        .is_some_and(|start_paused| !start_paused.value)
-    {
-        Some("`start_paused = false`")
     } else {
-        None
+        match &arguments.start_paused {
+            Some(start_paused) if !start_paused.value => Some("`start_paused = false`"),
+            None if body_pauses => Some("a body that calls `tokio::time::pause()`"),
+            _ => None,
+        }
     };
     if let Some(real_time) = real_time {
         let needs_paused_clock = [

@@ -5,8 +5,8 @@ use std::borrow::Cow;
 use std::future::Future;
 use std::time::Duration;
 
+use crate::config::{Deadlock, Flavor, Leaks, MaxBlocking, Options, UnhandledPanic};
 use crate::harness;
-use crate::{Deadlock, Flavor, Leaks, MaxBlocking, UnhandledPanic};
 
 /// Runs one test on a fresh tokio runtime of its own, with a virtual clock and a real-time budget.
 ///
@@ -30,17 +30,7 @@ use crate::{Deadlock, Flavor, Leaks, MaxBlocking, UnhandledPanic};
 #[derive(Clone, Debug)]
 #[must_use = "a builder does nothing until `.run(body)` is called"]
 pub struct Builder {
-    pub(crate) test_name: Cow<'static, str>,
-    pub(crate) flavor: Flavor,
-    pub(crate) worker_threads: Option<usize>,
-    pub(crate) start_paused: Option<bool>,
-    pub(crate) unhandled_panic: UnhandledPanic,
-    pub(crate) runtime_name: Option<String>,
-    pub(crate) timeout: Option<Duration>,
-    pub(crate) leaks: Option<Leaks>,
-    pub(crate) virtual_timeout: Option<Duration>,
-    pub(crate) deadlock: Option<Deadlock>,
-    pub(crate) max_blocking: Option<MaxBlocking>,
+    options: Options,
 }
 
 impl Builder {
@@ -51,17 +41,7 @@ impl Builder {
     /// ```
     pub fn new(test_name: impl Into<Cow<'static, str>>) -> Builder {
         Builder {
-            test_name: test_name.into(),
-            flavor: Flavor::CurrentThread,
-            worker_threads: None,
-            start_paused: None,
-            unhandled_panic: UnhandledPanic::FailAtEnd,
-            runtime_name: None,
-            timeout: None,
-            leaks: None,
-            virtual_timeout: None,
-            deadlock: None,
-            max_blocking: None,
+            options: Options::new(test_name.into()),
         }
     }
 
@@ -73,7 +53,7 @@ impl Builder {
     ///     .run(async { tokio::task::spawn_local(async {}).await.unwrap() });
     /// ```
     pub fn flavor(mut self, flavor: Flavor) -> Builder {
-        self.flavor = flavor;
+        self.options.flavor = flavor;
         self
     }
 
@@ -86,7 +66,7 @@ impl Builder {
     ///     .run(async {});
     /// ```
     pub fn worker_threads(mut self, count: usize) -> Builder {
-        self.worker_threads = Some(count);
+        self.options.worker_threads = Some(count);
         self
     }
 
@@ -105,7 +85,7 @@ impl Builder {
     ///     });
     /// ```
     pub fn start_paused(mut self, paused: bool) -> Builder {
-        self.start_paused = Some(paused);
+        self.options.start_paused = Some(paused);
         self
     }
 
@@ -121,7 +101,7 @@ impl Builder {
     ///     });
     /// ```
     pub fn unhandled_panic(mut self, behaviour: UnhandledPanic) -> Builder {
-        self.unhandled_panic = behaviour;
+        self.options.unhandled_panic = behaviour;
         self
     }
 
@@ -131,14 +111,15 @@ impl Builder {
     /// ws_test::Builder::new("named").runtime_name("ticker-runtime").run(async {});
     /// ```
     pub fn runtime_name(mut self, name: impl Into<String>) -> Builder {
-        self.runtime_name = Some(name.into());
+        self.options.runtime_name = Some(name.into());
         self
     }
 
     /// The test's budget in real (wall-clock) time; `timeout = "60s"`. Without it: `WS_TEST_TIMEOUT` when set
     /// (e.g. `WS_TEST_TIMEOUT=2m cargo test`), else 60 s. A test still running at the end of its budget fails with
     /// a message naming it and showing both clocks; one whose thread is stuck in a blocking call and cannot be
-    /// woken ends the test process with exit code 124, so the terminal never hangs.
+    /// woken ends the test process with exit code 124, so the terminal never hangs. A budget longer than ten years
+    /// (`Duration::MAX` for "none") is taken as ten years.
     ///
     /// ```should_panic
     /// // A real-time runtime waiting for a message that never comes.
@@ -148,7 +129,7 @@ impl Builder {
     ///     .run(std::future::pending::<()>());
     /// ```
     pub fn timeout(mut self, budget: Duration) -> Builder {
-        self.timeout = Some(budget);
+        self.options.timeout = Some(budget);
         self
     }
 
@@ -168,14 +149,15 @@ impl Builder {
     ///     });
     /// ```
     pub fn leaks(mut self, policy: Leaks) -> Builder {
-        self.leaks = Some(policy);
+        self.options.leaks = Some(policy);
         self
     }
 
     /// The test's budget in virtual time; `virtual_timeout = "1h"`. Without it: `WS_TEST_VIRTUAL_TIMEOUT` when set,
     /// else one hour. A test whose paused clock passes it fails at once, with the number of tasks alive: a leaked
-    /// ticking task fails in milliseconds instead of spinning until the real-time budget. Applies when the clock
-    /// starts paused.
+    /// ticking task fails in milliseconds instead of spinning until the real-time budget. It needs the paused clock:
+    /// with `start_paused(false)` or [`Flavor::MultiThread`] the test refuses to start, as the attribute refuses to
+    /// compile. A budget longer than ten years is taken as ten years.
     ///
     /// ```
     /// use std::time::Duration;
@@ -185,12 +167,13 @@ impl Builder {
     ///     .run(async { tokio::time::sleep(Duration::from_secs(24 * 3600)).await });
     /// ```
     pub fn virtual_timeout(mut self, budget: Duration) -> Builder {
-        self.virtual_timeout = Some(budget);
+        self.options.virtual_timeout = Some(budget);
         self
     }
 
     /// Whether a deadlock fails the test at once; `deadlock = "..."`. Without it: `WS_TEST_DEADLOCK` when set, else
-    /// [`Deadlock::Deny`]. See [`Deadlock`].
+    /// [`Deadlock::Deny`]. See [`Deadlock`]. An explicit [`Deadlock::Deny`] needs the paused clock, like
+    /// [`virtual_timeout`](Self::virtual_timeout).
     ///
     /// ```
     /// ws_test::Builder::new("waits_for_a_real_thread")
@@ -205,7 +188,7 @@ impl Builder {
     ///     });
     /// ```
     pub fn deadlock(mut self, detection: Deadlock) -> Builder {
-        self.deadlock = Some(detection);
+        self.options.deadlock = Some(detection);
         self
     }
 
@@ -218,7 +201,7 @@ impl Builder {
     ///     .run(async { std::thread::sleep(std::time::Duration::from_millis(300)) });
     /// ```
     pub fn max_blocking(mut self, limit: MaxBlocking) -> Builder {
-        self.max_blocking = Some(limit);
+        self.options.max_blocking = Some(limit);
         self
     }
 
@@ -227,8 +210,10 @@ impl Builder {
     /// # Panics
     ///
     /// When the test fails: the body panicked (its panic is passed on unchanged), the real-time budget ran out, a
-    /// virtual clock passed its budget, the tasks deadlocked, the event loop was blocked, a spawned task panicked (unless [`UnhandledPanic::Ignore`]), a task leaked (unless [`Leaks::Warn`] or
-    /// [`Leaks::Allow`]), a `WS_TEST_*` variable does not parse, or the settings contradict each other (`start_paused(true)` or `worker_threads` where they cannot apply).
+    /// virtual clock passed its budget, the tasks deadlocked, the event loop was blocked, a spawned task panicked
+    /// (unless [`UnhandledPanic::Ignore`]), a task leaked (unless [`Leaks::Warn`] or [`Leaks::Allow`]), a `WS_TEST_*`
+    /// variable does not parse, or the settings contradict each other (`start_paused(true)` or `worker_threads` where
+    /// they cannot apply, `virtual_timeout` or `Deadlock::Deny` without the paused clock).
     ///
     /// ```
     /// let answer = ws_test::Builder::new("returns").run(async { 42 });
@@ -236,6 +221,6 @@ impl Builder {
     /// ```
     #[track_caller]
     pub fn run<T>(self, body: impl Future<Output = T>) -> T {
-        harness::run(self, Box::pin(body))
+        harness::run(self.options, Box::pin(body))
     }
 }

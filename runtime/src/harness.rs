@@ -7,44 +7,62 @@ use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::Flavor;
-use crate::activity::Activity;
-use crate::builder::Builder;
-use crate::clock::Clocks;
-use crate::failure::{self, Failure};
-use crate::guard::{self, BodyEnd, TestContext};
-use crate::interrupt::Interrupt;
-use crate::runtime::TestRuntime;
-use crate::settings::Settings;
-use crate::{background, running};
+use crate::config::{Flavor, Options};
+use crate::guards::{self, BodyEnd, TestContext};
+use crate::observe::activity::Activity;
+use crate::observe::clock::Clocks;
+#[cfg(tokio_unstable)]
+use crate::observe::spawn_locations::SpawnLocations;
+use crate::report::{self, Failure};
+use crate::setup::interrupt::Interrupt;
+use crate::setup::registry;
+use crate::setup::runtime::TestRuntime;
+use crate::setup::settings::Settings;
 
 /// The text of tokio's panic when `time::pause()` runs on a clock that is already paused.
 const TIME_ALREADY_FROZEN: &str = "time is already frozen";
 
 #[track_caller]
-pub(crate) fn run<T>(builder: Builder, body: Pin<Box<dyn Future<Output = T> + '_>>) -> T {
-    run_observed(builder, body, Arc::new(Activity::default()))
+pub(crate) fn run<T>(options: Options, body: Pin<Box<dyn Future<Output = T> + '_>>) -> T {
+    run_observed(options, body, Arc::new(Activity::default()))
 }
 
 /// [`run`], with the activity handed in, so that a test can check that nothing keeps it alive afterwards.
 #[track_caller]
-fn run_observed<T>(builder: Builder, body: Pin<Box<dyn Future<Output = T> + '_>>, activity: Arc<Activity>) -> T {
-    let settings = Settings::resolve(builder).unwrap_or_else(|problem| panic!("{problem}"));
-    let runtime = TestRuntime::build(&settings, &activity).unwrap_or_else(|error| {
-        panic!(
+fn run_observed<T>(options: Options, body: Pin<Box<dyn Future<Output = T> + '_>>, activity: Arc<Activity>) -> T {
+    // Panics here, not in a closure, so that `#[track_caller]` points at the user's test.
+    let settings = match Settings::resolve(options) {
+        Ok(settings) => settings,
+        Err(problem) => panic!("{problem}"),
+    };
+    #[cfg(tokio_unstable)]
+    let spawn_locations = Arc::new(SpawnLocations::default());
+    let built = TestRuntime::build(
+        &settings,
+        &activity,
+        #[cfg(tokio_unstable)]
+        &spawn_locations,
+    );
+    let runtime = match built {
+        Ok(runtime) => runtime,
+        Err(error) => panic!(
             "test `{}` cannot start: building its tokio runtime failed: {error}",
             settings.test_name
-        )
-    });
+        ),
+    };
+    let clocks = Clocks::start(runtime.handle());
+    let registration = registry::register(runtime.handle(), &clocks, settings.flavor, &activity);
     let test = TestContext {
-        clocks: Clocks::start(runtime.handle()),
+        clocks,
         runtime: runtime.handle().clone(),
         interrupt: Arc::new(Interrupt::default()),
         activity,
+        running: Arc::clone(registration.test()),
+        #[cfg(tokio_unstable)]
+        spawn_locations,
         settings,
     };
-    let registration = running::register(&test.runtime, &test.clocks, test.settings.flavor, &test.activity);
-    let mut guards = guard::start_all(&test);
+    let mut guards = guards::start_all(&test);
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
         runtime.block_on(test.interrupt.run_until_fired(body))
     }));
@@ -54,7 +72,7 @@ fn run_observed<T>(builder: Builder, body: Pin<Box<dyn Future<Output = T> + '_>>
         Err(_) => BodyEnd::Panicked,
     };
     // Background services live as long as the body; stopped here, they are gone before the leak check.
-    background::stop_all(registration.test());
+    test.running.stop_services();
     if end != BodyEnd::Interrupted {
         let_ready_tasks_finish(&runtime, &test);
     }
@@ -66,7 +84,6 @@ fn run_observed<T>(builder: Builder, body: Pin<Box<dyn Future<Output = T> + '_>>
     findings.extend(guards.iter_mut().filter_map(|guard| guard.runtime_shut_down(&test)));
     drop(guards);
     drop(registration);
-    test.activity.forget_observers();
     conclude(&test, outcome, findings)
 }
 
@@ -115,10 +132,7 @@ fn conclude<T>(
             // `#[should_panic(expected = ...)]` sees the payload it expects.
             None if findings.is_empty() => panic::resume_unwind(payload),
             None => Some(Failure {
-                summary: format!(
-                    "panicked: {}",
-                    failure::panic_message(payload.as_ref()).unwrap_or("a panic without a message")
-                ),
+                summary: format!("panicked: {}", report::panic_text(payload.as_ref())),
                 details: Vec::new(),
                 help: "the body's own panic; see its message and location above.".to_string(),
             }),
@@ -127,15 +141,15 @@ fn conclude<T>(
     let failures: Vec<Failure> = first.into_iter().chain(findings).collect();
     panic!(
         "{}",
-        failure::render(&test.settings.test_name, test.clocks.read(), &failures)
+        report::render(&test.settings.test_name, test.clocks.read(), &failures)
     );
 }
 
 /// A panic of the body that needs explaining: `tokio::time::pause()` on the clock `#[ws_test]` paused already,
 /// called from somewhere the macro cannot see.
 fn body_panic_failure(test: &TestContext, payload: &(dyn Any + Send)) -> Option<Failure> {
-    let message = failure::panic_message(payload)?;
-    if !(test.settings.start_paused && message.contains(TIME_ALREADY_FROZEN)) {
+    let message = report::panic_text(payload);
+    if !(test.settings.paused_clock && message.contains(TIME_ALREADY_FROZEN)) {
         return None;
     }
     Some(Failure {
@@ -167,7 +181,7 @@ mod tests {
             tokio::spawn(async {}).await.expect("a task");
             tokio::time::sleep(Duration::from_secs(1)).await;
         });
-        run_observed(Builder::new("harness::leaves_nothing"), body, activity);
+        run_observed(Options::new("harness::leaves_nothing".into()), body, activity);
         // The monitor thread may hold a probe (and so the activity) for the length of one check.
         let deadline = std::time::Instant::now() + Duration::from_secs(1);
         while weak.upgrade().is_some() && std::time::Instant::now() < deadline {

@@ -43,42 +43,28 @@
 //! See the README for the migration from `#[tokio::test]` and a table of every argument.
 #![deny(missing_docs)]
 
-mod activity;
-mod background;
-#[cfg(target_os = "linux")]
-mod blocking;
+// The layers, each using only those above it (ARCHITECTURE.md draws them; tests/tests/layout.rs keeps them so):
 mod builder;
-mod clock;
-mod deadlock;
-mod environment;
-mod failure;
-mod guard;
+mod config;
+mod guards;
 mod harness;
-mod interrupt;
-mod leaks;
-#[cfg(tokio_unstable)]
-mod locations;
-mod monitor;
-mod panics;
-mod running;
-mod runtime;
-mod settings;
-mod settle;
-mod stream;
-#[cfg(target_os = "linux")]
-mod thread_usage;
-mod virtual_time;
-mod watchdog;
+mod lock;
+mod observe;
+mod report;
+mod setup;
+// What test bodies use, on top of `setup`:
+mod assertions;
+mod body;
 #[cfg(feature = "ws")]
 pub mod ws;
 
-pub use background::background;
+pub use assertions::stream::DEFAULT_DEADLINE;
+pub use body::background::background;
+pub use body::settle::settle;
 pub use builder::Builder;
-pub use settle::settle;
-pub use stream::DEFAULT_DEADLINE;
-pub use watchdog::STUCK_EXIT_CODE;
 #[doc(inline)]
-pub use ws_test_config::{Deadlock, Flavor, Leaks, MaxBlocking, UnhandledPanic};
+pub use config::{Deadlock, Flavor, Leaks, MaxBlocking, UnhandledPanic};
+pub use guards::STUCK_EXIT_CODE;
 
 /// Runs an `async fn` test on a fresh tokio runtime with a paused, auto-advancing clock and a real-time budget.
 ///
@@ -131,7 +117,7 @@ pub use ws_test_macros::ws_test as test;
 /// What the assertion macros expand to; not part of the API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::stream::{end, mismatch, next_equal, next_item, pending};
+    pub use crate::assertions::stream::{end, mismatch, next_equal, next_item, pending};
     #[cfg(feature = "ws")]
     pub use crate::ws::{expect_binary, expect_close, expect_text};
 }

@@ -1,5 +1,7 @@
 //! Every argument of the attribute does what it says: tokio's with tokio's meaning, and the defaults that differ.
 
+mod support;
+
 use std::time::Duration;
 
 use tokio::runtime::{Handle, RuntimeFlavor};
@@ -160,4 +162,65 @@ async fn all_current_thread_arguments_together() {
 #[ws_test(FLAVOR = "multi_thread", Worker_Threads = 2)]
 async fn argument_names_ignore_case_like_tokio() {
     assert_eq!(Handle::current().metrics().num_workers(), 2);
+}
+
+/// A builder called by hand says what the attribute says at compile time: a setting that needs the paused clock does
+/// nothing in real time, so the test refuses to start rather than run unguarded.
+#[test]
+#[should_panic(
+    expected = "test `suite::real_time_with_a_virtual_budget` cannot start: virtual_timeout needs the \
+                           paused clock, and with start_paused(false) the test runs in real time: use timeout for its \
+                           real-time budget"
+)]
+fn the_builder_refuses_a_virtual_budget_in_real_time() {
+    ws_test::Builder::new("suite::real_time_with_a_virtual_budget")
+        .start_paused(false)
+        .virtual_timeout(Duration::from_secs(60))
+        .run(async {});
+}
+
+#[test]
+#[should_panic(
+    expected = "test `suite::multi_thread_deadlock_detection` cannot start: deadlock(Deadlock::Deny) \
+                           needs the paused clock, and with flavor(MultiThread) the test runs in real time"
+)]
+fn the_builder_refuses_deadlock_detection_on_multi_thread() {
+    ws_test::Builder::new("suite::multi_thread_deadlock_detection")
+        .flavor(ws_test::Flavor::MultiThread)
+        .deadlock(ws_test::Deadlock::Deny)
+        .run(async {});
+}
+
+/// `Duration::MAX` is how a hand-written harness says "no budget": no deadline overflows.
+#[test]
+fn the_longest_budgets_mean_no_budget() {
+    let slept = ws_test::Builder::new("suite::no_budget")
+        .timeout(Duration::MAX)
+        .virtual_timeout(Duration::MAX)
+        .run(async {
+            let start = tokio::time::Instant::now();
+            tokio::time::sleep(Duration::from_secs(48 * 3600)).await;
+            start.elapsed()
+        });
+    assert_eq!(slept, Duration::from_secs(48 * 3600));
+}
+
+#[test]
+#[ignore = "run by a_refused_setting_points_at_the_test_not_the_library in a child process"]
+fn refused_settings() {
+    ws_test::Builder::new("suite::refused").worker_threads(0).run(async {});
+}
+
+#[test]
+fn a_refused_setting_points_at_the_test_not_the_library() {
+    let child = support::run_ignored_test("refused_settings", &[]);
+    child.assert_failed_with("test `suite::refused` cannot start: worker_threads requires the multi_thread flavor");
+    let line = line!() - 7;
+    assert!(
+        child
+            .stderr
+            .contains(&format!("panicked at tests/tests/arguments.rs:{line}:")),
+        "the panic's location is the builder's call:\n{}",
+        child.stderr
+    );
 }

@@ -4,7 +4,7 @@ use std::future::Future;
 
 use tokio::task::JoinHandle;
 
-use crate::running::{self, BackgroundService, RunningTest};
+use crate::setup::registry;
 
 /// Spawns `service` as a task that belongs to the test and lives as long as its body: it is aborted when the body
 /// returns (before the leak check, which therefore does not count it), its panic fails the test naming `name`, and
@@ -42,34 +42,13 @@ where
     F::Output: Send + 'static,
 {
     let name = name.into();
-    let Some(test) = running::current() else {
+    let Some(test) = registry::current() else {
         panic!(
             "ws_test::background(\"{name}\", ..) was called outside a #[ws_test] test: a background service belongs \
              to the test whose runtime runs it; outside one, use tokio::spawn"
         );
     };
     let handle = tokio::spawn(service);
-    test.services().push(BackgroundService {
-        name,
-        task: handle.id(),
-        abort: handle.abort_handle(),
-    });
+    test.add_service(name, handle.id(), handle.abort_handle());
     handle
-}
-
-/// Aborts every background service of the test; the harness then lets them finish before counting leaks.
-pub(crate) fn stop_all(test: &RunningTest) {
-    for service in test.services().drain(..) {
-        service.abort.abort();
-    }
-}
-
-/// The name of the background service running as `task` on `runtime`, if it is one.
-pub(crate) fn name_of(runtime: tokio::runtime::Id, task: tokio::task::Id) -> Option<String> {
-    let test = running::find(runtime)?;
-    let services = test.services();
-    services
-        .iter()
-        .find(|service| service.task == task)
-        .map(|service| service.name.clone())
 }

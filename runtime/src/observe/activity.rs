@@ -6,13 +6,18 @@
 
 use std::future::{Future, poll_fn};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, Weak};
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
+use crate::lock::lock;
+
 /// Called by the runtime's thread, inside the runtime, at its idle point right before it parks, or right after it
-/// wakes from parking (with a paused clock, every jump of virtual time has just happened then).
-pub(crate) type Observer = Box<dyn Fn() + Send + Sync>;
+/// wakes from parking (with a paused clock, every jump of virtual time has just happened then). An observer reaches
+/// what it reports to only through a `Weak` reference: what it reports to may hold this activity again (a guard's
+/// measurements, an interrupt whose waker reaches the runtime), and a strong one would keep every finished test's
+/// runtime alive.
+type Observer = Box<dyn Fn() + Send + Sync>;
 
 #[derive(Default)]
 pub(crate) struct Activity {
@@ -31,8 +36,6 @@ pub(crate) struct Activity {
     idle_waiters: Mutex<Vec<Waker>>,
     unpark_observers: Mutex<Vec<Observer>>,
     park_observers: Mutex<Vec<Observer>>,
-    #[cfg(tokio_unstable)]
-    pub(crate) spawn_locations: crate::locations::SpawnLocations,
 }
 
 impl Activity {
@@ -91,42 +94,22 @@ impl Activity {
         self.blocking_threads.load(Ordering::SeqCst) > 0
     }
 
-    /// Adds an observer called after every park of a runtime set up with
-    /// [`observe_current_thread`](Self::observe_current_thread).
-    pub(crate) fn on_unpark(&self, observer: Observer) {
-        self.unpark_observers
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(observer);
+    /// Calls `observe(target)` after every park of a runtime set up with
+    /// [`observe_current_thread`](Self::observe_current_thread), for as long as `target` lives.
+    pub(crate) fn on_unpark<T: Send + Sync + 'static>(&self, target: &Arc<T>, observe: fn(&T)) {
+        lock(&self.unpark_observers).push(weakly(target, observe));
     }
 
-    /// Drops every observer, when the test is over. Observers capture what they report to, which may hold this
-    /// activity again (a guard's measurements, an interrupt whose waker reaches the runtime): without this, each
-    /// test would leave such a cycle, and its runtime's memory, behind.
-    pub(crate) fn forget_observers(&self) {
-        self.park_observers
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
-        self.unpark_observers
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
-    }
-
-    /// Adds an observer called at every idle point, before the runtime parks. Waking the body from there stops it
-    /// before the clock can move.
-    pub(crate) fn on_park(&self, observer: Observer) {
-        self.park_observers
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(observer);
+    /// Calls `observe(target)` at every idle point, before the runtime parks, for as long as `target` lives. Waking
+    /// the body from there stops it before the clock can move.
+    pub(crate) fn on_park<T: Send + Sync + 'static>(&self, target: &Arc<T>, observe: fn(&T)) {
+        lock(&self.park_observers).push(weakly(target, observe));
     }
 
     fn reached_idle_point(&self) {
         call_all(&self.park_observers);
         self.idle_points.fetch_add(1, Ordering::SeqCst);
-        let waiters = std::mem::take(&mut *self.idle_waiters.lock().unwrap_or_else(PoisonError::into_inner));
+        let waiters = std::mem::take(&mut *lock(&self.idle_waiters));
         for waiter in waiters {
             waiter.wake();
         }
@@ -140,17 +123,23 @@ impl Activity {
             if self.idle_points.load(Ordering::SeqCst) > start {
                 return Poll::Ready(());
             }
-            self.idle_waiters
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(context.waker().clone());
+            lock(&self.idle_waiters).push(context.waker().clone());
             Poll::Pending
         })
     }
 }
 
+fn weakly<T: Send + Sync + 'static>(target: &Arc<T>, observe: fn(&T)) -> Observer {
+    let target: Weak<T> = Arc::downgrade(target);
+    Box::new(move || {
+        if let Some(target) = target.upgrade() {
+            observe(&target);
+        }
+    })
+}
+
 fn call_all(observers: &Mutex<Vec<Observer>>) {
-    for observer in observers.lock().unwrap_or_else(PoisonError::into_inner).iter() {
+    for observer in lock(observers).iter() {
         observer();
     }
 }

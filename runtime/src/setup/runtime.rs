@@ -7,9 +7,11 @@ use std::time::Duration;
 
 use tokio::runtime::{Handle, LocalOptions, LocalRuntime, Runtime};
 
-use crate::Flavor;
-use crate::activity::Activity;
-use crate::settings::Settings;
+use crate::config::Flavor;
+use crate::observe::activity::Activity;
+#[cfg(tokio_unstable)]
+use crate::observe::spawn_locations::SpawnLocations;
+use crate::setup::settings::Settings;
 
 /// How long shutdown waits for `spawn_blocking` jobs that are still running; after that they are left to finish on
 /// their own threads (tokio would otherwise wait for them without limit).
@@ -21,14 +23,18 @@ pub(crate) enum TestRuntime {
 }
 
 impl TestRuntime {
-    pub(crate) fn build(settings: &Settings, activity: &Arc<Activity>) -> std::io::Result<TestRuntime> {
+    pub(crate) fn build(
+        settings: &Settings,
+        activity: &Arc<Activity>,
+        #[cfg(tokio_unstable)] spawn_locations: &Arc<SpawnLocations>,
+    ) -> std::io::Result<TestRuntime> {
         let multi_thread = settings.flavor == Flavor::MultiThread;
         let mut builder = if multi_thread {
             tokio::runtime::Builder::new_multi_thread()
         } else {
             tokio::runtime::Builder::new_current_thread()
         };
-        builder.enable_all().start_paused(settings.start_paused);
+        builder.enable_all().start_paused(settings.paused_clock);
         if let Some(count) = settings.worker_threads {
             builder.worker_threads(count);
         }
@@ -42,7 +48,7 @@ impl TestRuntime {
             activity.observe_blocking_jobs(&mut builder);
         }
         #[cfg(tokio_unstable)]
-        crate::locations::SpawnLocations::observe(activity, &mut builder);
+        spawn_locations.observe(&mut builder);
         Ok(if settings.flavor == Flavor::Local {
             TestRuntime::Local(builder.build_local(LocalOptions::default())?)
         } else {

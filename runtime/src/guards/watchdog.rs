@@ -8,12 +8,11 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::Flavor;
-use crate::clock::Clocks;
-use crate::failure::{self, Failure};
-use crate::guard::{Guard, TestContext};
-use crate::interrupt::Interrupt;
-use crate::monitor::{self, Probe, Watching};
+use crate::guards::{Guard, TestContext};
+use crate::observe::clock::Clocks;
+use crate::observe::monitor::{self, Probe, Watching};
+use crate::report::{self, Failure};
+use crate::setup::interrupt::Interrupt;
 
 /// How long a woken test may take to return to the harness before its thread counts as stuck.
 const STUCK_GRACE: Duration = Duration::from_secs(2);
@@ -30,7 +29,8 @@ const STUCK_GRACE: Duration = Duration::from_secs(2);
 pub const STUCK_EXIT_CODE: i32 = 124;
 
 struct Watch {
-    deadline: Instant,
+    /// `None` for a budget too long to reach.
+    deadline: Option<Instant>,
     interrupted: bool,
     test_name: String,
     budget: Duration,
@@ -49,11 +49,11 @@ impl Guard for WatchdogGuard {}
 pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
     let settings = &test.settings;
     let watching = monitor::watch(Box::new(Watch {
-        deadline: Instant::now() + settings.timeout,
+        deadline: Instant::now().checked_add(settings.timeout),
         interrupted: false,
         test_name: settings.test_name.to_string(),
         budget: settings.timeout,
-        real_time_only: !settings.start_paused || settings.flavor == Flavor::MultiThread,
+        real_time_only: !settings.paused_clock,
         clocks: test.clocks.clone(),
         interrupt: Arc::clone(&test.interrupt),
     }));
@@ -62,21 +62,21 @@ pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
 
 impl Probe for Watch {
     fn check(&mut self, now: Instant) {
-        if now < self.deadline {
+        if self.deadline.is_none_or(|deadline| now < deadline) {
             return;
         }
         if self.interrupted {
             end_process_for_stuck_test(self);
         }
         self.interrupted = true;
-        self.deadline = now + STUCK_GRACE;
+        self.deadline = Some(now + STUCK_GRACE);
         self.interrupt.fire(timeout_failure(self));
     }
 }
 
 fn timeout_failure(watch: &Watch) -> Failure {
-    let budget = failure::budget_text(watch.budget);
-    let doubled = failure::budget_text(watch.budget * 2);
+    let budget = report::budget_text(watch.budget);
+    let doubled = report::budget_text(watch.budget.saturating_mul(2));
     let waiting_on = if watch.real_time_only {
         "This runtime runs in real time, so its sleeps and timeouts take real time too."
     } else {
@@ -95,8 +95,8 @@ fn timeout_failure(watch: &Watch) -> Failure {
 
 /// Exits the process: the test's thread did not come back from a blocking call, and nothing else can end it.
 fn end_process_for_stuck_test(watch: &Watch) -> ! {
-    let budget = failure::budget_text(watch.budget);
-    let grace = failure::budget_text(STUCK_GRACE);
+    let budget = report::budget_text(watch.budget);
+    let grace = report::budget_text(STUCK_GRACE);
     let stuck = Failure {
         summary: format!(
             "timed out: still running after its real-time budget of {budget}, and its thread is stuck in a blocking call"
@@ -110,7 +110,7 @@ fn end_process_for_stuck_test(watch: &Watch) -> ! {
              terminal does not hang; other tests of this binary still running are not reported."
         ),
     };
-    let report = failure::render(&watch.test_name, watch.clocks.read(), &[stuck]);
+    let report = report::render(&watch.test_name, watch.clocks.read(), &[stuck]);
     // Straight to the process's stderr: libtest captures `eprintln!` of test threads, and that capture is lost when
     // the process exits.
     let _ = writeln!(std::io::stderr(), "\n{report}");

@@ -11,12 +11,12 @@ use std::time::{Duration, Instant};
 
 use tokio::runtime::Handle;
 
-use crate::activity::Activity;
-use crate::clock::Clocks;
-use crate::failure::{self, Failure};
-use crate::guard::{Guard, TestContext};
-use crate::interrupt::Interrupt;
-use crate::monitor::{self, Probe, Watching};
+use crate::guards::{Guard, TestContext};
+use crate::observe::activity::Activity;
+use crate::observe::clock::Clocks;
+use crate::observe::monitor::{self, Probe, Watching};
+use crate::report::{self, Failure};
+use crate::setup::interrupt::Interrupt;
 
 /// How long the runtime must stay parked, in real time, before that counts as a deadlock.
 pub(crate) const DEADLOCK_GRACE: Duration = Duration::from_millis(500);
@@ -82,11 +82,10 @@ impl Probe for DeadlockProbe {
 }
 
 fn deadlock_failure(alive: usize) -> Failure {
-    let grace = failure::budget_text(DEADLOCK_GRACE);
+    let grace = report::budget_text(DEADLOCK_GRACE);
     let waiting = match alive {
         0 => "the body is waiting".to_string(),
-        1 => "the body and 1 task are all waiting".to_string(),
-        more => format!("the body and {more} tasks are all waiting"),
+        more => format!("the body and {} are all waiting", report::count(more, "task", "tasks")),
     };
     Failure {
         summary: format!("deadlocked: {waiting}, no timer is pending, and nothing arrived for {grace}"),

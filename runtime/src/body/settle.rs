@@ -2,8 +2,8 @@
 
 use std::future::Future;
 
-use crate::Flavor;
-use crate::running;
+use crate::config::Flavor;
+use crate::setup::registry;
 
 /// Returns once every other task of the test's runtime is waiting, **without advancing virtual time**: the
 /// counterpart of Go's `synctest.Wait` and trio's `wait_all_tasks_blocked`. Typical use: send a message, `settle()`,
@@ -40,7 +40,7 @@ use crate::running;
 /// whose workers never are all idle at one point.
 #[track_caller]
 pub fn settle() -> impl Future<Output = ()> {
-    let Some(test) = running::current() else {
+    let Some(test) = registry::current() else {
         panic!(
             "ws_test::settle() was called outside a #[ws_test] test: it waits for the tasks of the test's own \
              runtime, so call it from the test's body or from a task the test spawned"

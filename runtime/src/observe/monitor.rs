@@ -4,6 +4,8 @@
 //! [`Watching`] is dropped.
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Once, PoisonError};
+
+use crate::lock::lock;
 use std::time::{Duration, Instant};
 
 /// How often each probe is checked: fine enough for budgets in milliseconds, cheap enough to go unnoticed.
@@ -32,8 +34,7 @@ static CHANGED: Condvar = Condvar::new();
 static MONITOR_STARTED: Once = Once::new();
 
 fn probes() -> MutexGuard<'static, Probes> {
-    // Probes are only added, checked and removed; a panic in one leaves the list itself intact.
-    PROBES.lock().unwrap_or_else(PoisonError::into_inner)
+    lock(&PROBES)
 }
 
 /// Stops the checks of its probe when dropped.
@@ -82,7 +83,7 @@ fn monitor() {
         }
         let now = Instant::now();
         for probe in &to_check {
-            probe.lock().unwrap_or_else(PoisonError::into_inner).check(now);
+            lock(probe).check(now);
         }
         // Dropped here, not while a test may be waiting for the list's lock.
         to_check.clear();

@@ -7,15 +7,17 @@
 //! Linux only, on current-thread runtimes; elsewhere only the real-time budget applies.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::activity::Activity;
-use crate::failure::{self, Failure};
-use crate::guard::{BodyEnd, Guard, TestContext};
-use crate::monitor::{self, Probe, Watching};
-use crate::thread_usage::{ThreadUsage, UsageSample};
-use crate::{Flavor, MaxBlocking};
+use crate::config::{Flavor, MaxBlocking};
+use crate::guards::{BodyEnd, Guard, TestContext};
+use crate::lock::lock;
+use crate::observe::activity::Activity;
+use crate::observe::monitor::{self, Probe, Watching};
+use crate::observe::thread_usage::{ThreadUsage, UsageSample};
+use crate::report::{self, Failure};
+use crate::setup::interrupt::Interrupt;
 
 /// One stretch of polling between two idle points, being measured.
 struct Stretch {
@@ -33,8 +35,6 @@ struct Measurements {
     thread: ThreadUsage,
     limit: Duration,
     stretch: Option<Stretch>,
-    /// The current stretch has been blocked for longer than the limit: the runtime's next idle point reports it.
-    over_limit: Arc<AtomicBool>,
     /// The body is over: stop measuring (the harness's own waiting at shutdown is not the test's).
     finished: bool,
     /// The blocked time of the stretch that went over the limit, once it has ended.
@@ -43,18 +43,22 @@ struct Measurements {
     interrupted: bool,
 }
 
+/// What the monitor's probe, the runtime's idle point and the harness share.
+struct Shared {
+    measurements: Mutex<Measurements>,
+    /// The current stretch has been blocked for longer than the limit: the runtime's next idle point reports it.
+    over_limit: AtomicBool,
+    interrupt: Arc<Interrupt>,
+}
+
 /// The monitor's side: measures each stretch while it lasts.
 struct BlockingProbe {
-    measurements: Arc<Mutex<Measurements>>,
+    shared: Arc<Shared>,
 }
 
 struct BlockingGuard {
-    measurements: Arc<Mutex<Measurements>>,
+    shared: Arc<Shared>,
     _watching: Watching,
-}
-
-fn lock(measurements: &Mutex<Measurements>) -> MutexGuard<'_, Measurements> {
-    measurements.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
@@ -66,56 +70,56 @@ pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
     }
     // The guard starts on the thread that will run the runtime.
     let thread = ThreadUsage::current()?;
-    let over_limit = Arc::new(AtomicBool::new(false));
-    let measurements = Arc::new(Mutex::new(Measurements {
-        activity: Arc::clone(&test.activity),
-        thread,
-        limit,
-        stretch: None,
-        over_limit: Arc::clone(&over_limit),
-        finished: false,
-        found: None,
-        interrupted: false,
-    }));
+    let shared = Arc::new(Shared {
+        measurements: Mutex::new(Measurements {
+            activity: Arc::clone(&test.activity),
+            thread,
+            limit,
+            stretch: None,
+            finished: false,
+            found: None,
+            interrupted: false,
+        }),
+        over_limit: AtomicBool::new(false),
+        interrupt: Arc::clone(&test.interrupt),
+    });
     // The stretch ends at the runtime's idle point: measure it to the end there, on the runtime's own thread, and stop
     // the body before the runtime parks, so the paused clock cannot carry it past its next wait.
-    let at_idle_point = Arc::clone(&measurements);
-    let interrupt = Arc::clone(&test.interrupt);
-    test.activity.on_park(Box::new(move || {
-        if !over_limit.load(Ordering::SeqCst) {
+    test.activity.on_park(&shared, |shared| {
+        if !shared.over_limit.load(Ordering::SeqCst) {
             return;
         }
-        let mut measurements = lock(&at_idle_point);
-        measurements.end_stretch(Instant::now());
+        let mut measurements = lock(&shared.measurements);
+        measurements.end_stretch(Instant::now(), &shared.over_limit);
         if let (Some(blocked), false) = (measurements.found, measurements.interrupted) {
             measurements.interrupted = true;
-            interrupt.fire(blocked_failure(blocked, measurements.limit));
+            shared.interrupt.fire(blocked_failure(blocked, measurements.limit));
         }
-    }));
+    });
     let watching = monitor::watch(Box::new(BlockingProbe {
-        measurements: Arc::clone(&measurements),
+        shared: Arc::clone(&shared),
     }));
     Some(Box::new(BlockingGuard {
-        measurements,
+        shared,
         _watching: watching,
     }))
 }
 
 impl Probe for BlockingProbe {
     fn check(&mut self, now: Instant) {
-        let mut measurements = lock(&self.measurements);
+        let mut measurements = lock(&self.shared.measurements);
         if !measurements.finished && measurements.found.is_none() {
-            measurements.look(now);
+            measurements.look(now, &self.shared.over_limit);
         }
     }
 }
 
 impl Guard for BlockingGuard {
     fn body_finished(&mut self, _test: &TestContext, end: BodyEnd) -> Option<Failure> {
-        let mut measurements = lock(&self.measurements);
+        let mut measurements = lock(&self.shared.measurements);
         measurements.finished = true;
         // The body may have returned right after a blocking call, with no idle point in between.
-        measurements.end_stretch(Instant::now());
+        measurements.end_stretch(Instant::now(), &self.shared.over_limit);
         let reported = measurements.interrupted && end == BodyEnd::Interrupted;
         match measurements.found {
             Some(blocked) if !reported => Some(blocked_failure(blocked, measurements.limit)),
@@ -126,15 +130,15 @@ impl Guard for BlockingGuard {
 
 impl Measurements {
     /// From the monitor: follows the stretch the runtime is in, starting a new one when the last has ended.
-    fn look(&mut self, now: Instant) {
+    fn look(&mut self, now: Instant, over_limit: &AtomicBool) {
         let busy = self.activity.busy_stretch();
         if busy.is_some() && busy == self.stretch.as_ref().map(|stretch| stretch.id) {
-            self.measure(now);
+            self.measure(now, over_limit);
             return;
         }
         // The stretch already ended at an idle point; the time since is not its own.
         self.stretch = None;
-        self.over_limit.store(false, Ordering::SeqCst);
+        over_limit.store(false, Ordering::SeqCst);
         if let (Some(id), Some(sample)) = (busy, self.thread.sample()) {
             self.stretch = Some(Stretch {
                 id,
@@ -149,7 +153,7 @@ impl Measurements {
         }
     }
 
-    fn measure(&mut self, now: Instant) {
+    fn measure(&mut self, now: Instant, over_limit: &AtomicBool) {
         let (Some(stretch), Some(sample)) = (self.stretch.as_mut(), self.thread.sample()) else {
             return;
         };
@@ -159,17 +163,17 @@ impl Measurements {
         stretch.last_look = now;
         stretch.blocked = blocked_time(stretch, &sample, now);
         if stretch.blocked > self.limit {
-            self.over_limit.store(true, Ordering::SeqCst);
+            over_limit.store(true, Ordering::SeqCst);
         }
     }
 
     /// The current stretch ends now: measure it one last time and keep it if it went over the limit. A stretch that
     /// already ended at an idle point the monitor has not seen yet keeps its last measure: the time since is not its.
-    fn end_stretch(&mut self, now: Instant) {
+    fn end_stretch(&mut self, now: Instant, over_limit: &AtomicBool) {
         if self.stretch.as_ref().map(|stretch| stretch.id) == self.activity.busy_stretch() {
-            self.measure(now);
+            self.measure(now, over_limit);
         }
-        self.over_limit.store(false, Ordering::SeqCst);
+        over_limit.store(false, Ordering::SeqCst);
         if let Some(stretch) = self.stretch.take() {
             if stretch.blocked > self.limit && self.found.is_none() {
                 self.found = Some(stretch.blocked);
@@ -190,7 +194,7 @@ fn blocked_time(stretch: &Stretch, now_sample: &UsageSample, now: Instant) -> Du
 }
 
 fn blocked_failure(blocked: Duration, limit: Duration) -> Failure {
-    let limit_text = failure::budget_text(limit);
+    let limit_text = report::budget_text(limit);
     Failure {
         summary: format!(
             "failed: event loop blocked for {:.2}s without using the CPU (limit {limit_text})",

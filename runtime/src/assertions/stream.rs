@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use futures_core::Stream;
 
-use crate::failure::{self, budget_text};
-use crate::running;
+use crate::report::{self, budget_text};
+use crate::setup::registry;
 
 /// How long a waiting assertion waits when it is not given `within = ...`: ten seconds of virtual time, which the
 /// paused clock skips in no real time.
@@ -48,8 +48,8 @@ pub(crate) async fn next_within<S: Stream + Unpin>(stream: &mut S, within: Durat
 
 /// ` at virtual 30.000s` inside a test of this crate; nothing elsewhere (the assertions work in any tokio runtime).
 pub(crate) fn at_virtual_time() -> String {
-    running::current().map_or_else(String::new, |test| {
-        format!(" at virtual {:.3}s", test.clocks.read().virtual_elapsed.as_secs_f64())
+    registry::current().map_or_else(String::new, |test| {
+        format!(" at virtual {}", report::seconds(test.clocks.read().virtual_elapsed))
     })
 }
 
@@ -129,10 +129,7 @@ where
         Ok(Poll::Ready(None)) => Ok(()),
         Ok(Poll::Ready(Some(item))) => not_fused(format!("yielded `{item:?}`")),
         Ok(Poll::Pending) => not_fused("returned Pending".to_string()),
-        Err(payload) => not_fused(format!(
-            "panicked ({})",
-            failure::panic_message(payload.as_ref()).unwrap_or("a panic without a message")
-        )),
+        Err(payload) => not_fused(format!("panicked ({})", report::panic_text(payload.as_ref()))),
     }
 }
 

@@ -1,7 +1,8 @@
 //! Failure messages. Each says what happened and how to fix it; the report adds the test's name and both clocks.
 
-use crate::clock::ClockReading;
 use std::fmt::Write;
+
+use crate::report::ClockReading;
 
 #[derive(Debug)]
 pub(crate) struct Failure {
@@ -42,16 +43,6 @@ fn write_details(report: &mut String, failure: &Failure) {
     for detail in &failure.details {
         let _ = write!(report, "\n   - {detail}");
     }
-}
-
-pub(crate) use ws_test_config::budget_text;
-
-/// The message of a panic payload, for the panics that carry one (`panic!` with a message always does).
-pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> Option<&str> {
-    payload
-        .downcast_ref::<&'static str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
 }
 
 #[cfg(test)]

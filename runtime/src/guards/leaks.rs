@@ -6,9 +6,9 @@
 use std::io::Write;
 use std::time::Duration;
 
-use crate::failure::{self, Failure};
-use crate::guard::{BodyEnd, Guard, TestContext};
-use crate::{Flavor, Leaks};
+use crate::config::{Flavor, Leaks};
+use crate::guards::{BodyEnd, Guard, TestContext};
+use crate::report::{self, Failure};
 
 /// On a multi-thread runtime the count of alive tasks drops only after a finished task is released, which can lag
 /// behind its `JoinHandle` resolving (tokio#7591): look again after these pauses before calling anything a leak.
@@ -43,7 +43,7 @@ impl Guard for LeakGuard {
         let failure = leak_failure(test, alive);
         match self.policy {
             Leaks::Warn => {
-                let report = failure::render(&test.settings.test_name, test.clocks.read(), &[failure]);
+                let report = report::render(&test.settings.test_name, test.clocks.read(), &[failure]);
                 // Past libtest's capture, which would hide a warning of a passing test.
                 let _ = writeln!(std::io::stderr(), "warning: {report}");
                 None
@@ -67,10 +67,7 @@ fn alive_tasks(test: &TestContext) -> usize {
 }
 
 fn leak_failure(test: &TestContext, alive: usize) -> Failure {
-    let tasks = match alive {
-        1 => "1 task".to_string(),
-        more => format!("{more} tasks"),
-    };
+    let tasks = report::count(alive, "task", "tasks");
     let (places, how_to_locate) = spawn_places(test);
     Failure {
         summary: format!("leaked {tasks}: still alive after the body returned"),
@@ -88,7 +85,7 @@ fn leak_failure(test: &TestContext, alive: usize) -> Failure {
 /// The spawn location of each live task where tokio can tell (`--cfg tokio_unstable`), else how to get them.
 #[cfg(tokio_unstable)]
 fn spawn_places(test: &TestContext) -> (Vec<String>, &'static str) {
-    let places = test.activity.spawn_locations.of_live_tasks();
+    let places = test.spawn_locations.of_live_tasks();
     (
         places.into_iter().map(|place| format!("spawned at {place}")).collect(),
         "",

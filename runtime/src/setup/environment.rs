@@ -7,9 +7,7 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use ws_test_config::{Named, parse_duration};
-
-use crate::{Deadlock, Leaks, MaxBlocking};
+use crate::config::{Deadlock, Leaks, MaxBlocking, Named, parse_duration};
 
 /// Each variable as read: unset (`Ok(None)`), a value, or what is wrong with it.
 pub(crate) struct Defaults {

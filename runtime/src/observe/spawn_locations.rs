@@ -3,9 +3,9 @@
 
 use std::collections::HashMap;
 use std::panic::Location;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 
-use crate::activity::Activity;
+use crate::lock::lock;
 
 #[derive(Default)]
 pub(crate) struct SpawnLocations {
@@ -13,30 +13,21 @@ pub(crate) struct SpawnLocations {
 }
 
 impl SpawnLocations {
-    pub(crate) fn observe(activity: &Arc<Activity>, builder: &mut tokio::runtime::Builder) {
-        let on_spawn = Arc::clone(activity);
+    /// Installs the task hooks that keep the table.
+    pub(crate) fn observe(self: &Arc<Self>, builder: &mut tokio::runtime::Builder) {
+        let on_spawn = Arc::clone(self);
         builder.on_task_spawn(move |task| {
-            let mut alive = on_spawn
-                .spawn_locations
-                .alive
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            alive.insert(task.id(), task.spawned_at());
+            lock(&on_spawn.alive).insert(task.id(), task.spawned_at());
         });
-        let on_terminate = Arc::clone(activity);
+        let on_terminate = Arc::clone(self);
         builder.on_task_terminate(move |task| {
-            let mut alive = on_terminate
-                .spawn_locations
-                .alive
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            alive.remove(&task.id());
+            lock(&on_terminate.alive).remove(&task.id());
         });
     }
 
     /// `file:line:column` of every live task, grouped, with a count where several share a place.
     pub(crate) fn of_live_tasks(&self) -> Vec<String> {
-        let alive = self.alive.lock().unwrap_or_else(PoisonError::into_inner);
+        let alive = lock(&self.alive);
         let mut counts: HashMap<String, usize> = HashMap::new();
         for location in alive.values() {
             *counts.entry(location.to_string()).or_default() += 1;

@@ -4,10 +4,11 @@
 
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
-use std::sync::{Mutex, PoisonError};
+use std::sync::Mutex;
 use std::task::{Poll, Waker};
 
-use crate::failure::Failure;
+use crate::lock::lock;
+use crate::report::Failure;
 
 #[derive(Default)]
 pub(crate) struct Interrupt {
@@ -24,7 +25,7 @@ impl Interrupt {
     /// Stops the test with `failure`. The first interruption wins: it is the cause, later ones are consequences.
     pub(crate) fn fire(&self, failure: Failure) {
         let waker = {
-            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut state = lock(&self.state);
             if state.failure.is_none() {
                 state.failure = Some(failure);
             }
@@ -45,7 +46,7 @@ impl Interrupt {
                     return Poll::Ready(Ok(output));
                 }
             }
-            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut state = lock(&self.state);
             match state.failure.take() {
                 Some(failure) => {
                     drop(state);

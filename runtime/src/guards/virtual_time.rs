@@ -9,39 +9,52 @@ use std::time::Duration;
 
 use tokio::runtime::Handle;
 
-use crate::Flavor;
-use crate::failure::{self, Failure};
-use crate::guard::{Guard, TestContext};
+use crate::guards::{Guard, TestContext};
+use crate::report::{self, Failure};
+use crate::setup::interrupt::Interrupt;
 
-struct VirtualTimeGuard;
+/// Lives as long as the test; the runtime's unpark hook reaches it weakly.
+struct VirtualTimeGuard {
+    deadline: tokio::time::Instant,
+    budget: Duration,
+    interrupt: Arc<Interrupt>,
+    fired: AtomicBool,
+}
 
 impl Guard for VirtualTimeGuard {}
 
 pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
-    // Only a clock that starts paused runs ahead; with real time the real-time budget covers it.
-    if !test.settings.start_paused || test.settings.flavor == Flavor::MultiThread {
+    // Only a paused clock runs ahead; with real time the real-time budget covers it.
+    if !test.settings.paused_clock {
         return None;
     }
     let budget = test.settings.virtual_timeout;
-    let deadline = test.clocks.virtual_start() + budget;
-    let interrupt = Arc::clone(&test.interrupt);
-    let fired = AtomicBool::new(false);
-    test.activity.on_unpark(Box::new(move || {
-        if tokio::time::Instant::now() > deadline && !fired.swap(true, Ordering::SeqCst) {
+    // A budget too long to reach needs no watching.
+    let deadline = test.clocks.virtual_start().checked_add(budget)?;
+    let guard = Arc::new(VirtualTimeGuard {
+        deadline,
+        budget,
+        interrupt: Arc::clone(&test.interrupt),
+        fired: AtomicBool::new(false),
+    });
+    test.activity.on_unpark(&guard, |guard| {
+        if tokio::time::Instant::now() > guard.deadline && !guard.fired.swap(true, Ordering::SeqCst) {
             let alive = Handle::current().metrics().num_alive_tasks();
-            interrupt.fire(runaway_failure(budget, alive));
+            guard.interrupt.fire(runaway_failure(guard.budget, alive));
         }
-    }));
-    Some(Box::new(VirtualTimeGuard))
+    });
+    Some(Box::new(Keep(guard)))
 }
 
+/// Keeps the guard's state alive for the observer, until the harness drops its guards.
+struct Keep(#[allow(dead_code)] Arc<VirtualTimeGuard>);
+
+impl Guard for Keep {}
+
 fn runaway_failure(budget: Duration, alive: usize) -> Failure {
-    let budget_text = failure::budget_text(budget);
-    let doubled = failure::budget_text(budget * 2);
-    let tasks = match alive {
-        1 => "1 task".to_string(),
-        more => format!("{more} tasks"),
-    };
+    let budget_text = report::budget_text(budget);
+    let doubled = report::budget_text(budget.saturating_mul(2));
+    let tasks = report::count(alive, "task", "tasks");
     Failure {
         summary: format!(
             "ran past its virtual_timeout of {budget_text}: the virtual clock kept advancing with {tasks} alive"

@@ -1,20 +1,31 @@
-//! The one interface between the harness and the guards. A guard starts with the test (its constructor takes the
-//! [`TestContext`]), may stop the body early by firing the test's interrupt, reports what it found at the two points
-//! where the harness asks, and stops watching when dropped, after the runtime has shut down. Adding a guard: a new
-//! module implementing [`Guard`], and one line in [`start_all`].
+//! The guards, one file each, and the one interface between them and the harness. A guard starts with the test (its
+//! `start` takes the [`TestContext`] and returns the guard, or `None` when it does not apply), may stop the body early
+//! by firing the test's interrupt, reports what it found at the two points where the harness asks, and stops watching
+//! when dropped, after the runtime has shut down. Adding a guard: a new file implementing [`Guard`], and one line in
+//! [`start_all`].
+
+#[cfg(target_os = "linux")]
+mod blocking;
+mod deadlock;
+mod leaks;
+mod panics;
+mod virtual_time;
+mod watchdog;
 
 use std::sync::Arc;
 
 use tokio::runtime::Handle;
 
-use crate::activity::Activity;
-#[cfg(target_os = "linux")]
-use crate::blocking;
-use crate::clock::Clocks;
-use crate::failure::Failure;
-use crate::interrupt::Interrupt;
-use crate::settings::Settings;
-use crate::{deadlock, leaks, panics, virtual_time, watchdog};
+pub use watchdog::STUCK_EXIT_CODE;
+
+use crate::observe::activity::Activity;
+use crate::observe::clock::Clocks;
+#[cfg(tokio_unstable)]
+use crate::observe::spawn_locations::SpawnLocations;
+use crate::report::Failure;
+use crate::setup::interrupt::Interrupt;
+use crate::setup::registry::RunningTest;
+use crate::setup::settings::Settings;
 
 /// What every guard may know about the running test.
 pub(crate) struct TestContext {
@@ -23,6 +34,10 @@ pub(crate) struct TestContext {
     pub(crate) clocks: Clocks,
     pub(crate) interrupt: Arc<Interrupt>,
     pub(crate) activity: Arc<Activity>,
+    /// The test's entry in the registry of running tests.
+    pub(crate) running: Arc<RunningTest>,
+    #[cfg(tokio_unstable)]
+    pub(crate) spawn_locations: Arc<SpawnLocations>,
 }
 
 /// How the body ended.

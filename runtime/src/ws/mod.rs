@@ -34,7 +34,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
 use tokio_tungstenite::tungstenite::{Error, Message};
 
-use crate::stream::{self, Next};
+use crate::assertions::stream::{self, Next};
 
 /// One end of an in-memory WebSocket connection: a `tokio_tungstenite::WebSocketStream`, like the one production code
 /// gets from a real connection.
@@ -239,7 +239,7 @@ fn no_message(expected: &str, name: &str, next: Next<Result<Message, Error>>, wi
         }
         Next::StillPending => format!(
             "expected {expected} from `{name}` within {} (virtual), but nothing came{at}",
-            crate::failure::budget_text(within)
+            crate::report::budget_text(within)
         ),
     }
 }

@@ -1,0 +1,44 @@
+//! The settings' vocabulary and what a [`Builder`](crate::Builder) collects. The choices, their names and defaults
+//! come from `ws-test-config`, which the attribute reads its arguments with too; this crate re-exports the public
+//! ones from here.
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+pub(crate) use ws_test_config::{DEFAULT_TIMEOUT, DEFAULT_VIRTUAL_TIMEOUT, MAX_BUDGET, Named, parse_duration};
+pub use ws_test_config::{Deadlock, Flavor, Leaks, MaxBlocking, UnhandledPanic};
+
+/// The settings as given: `None` means "not given", to be taken from the environment or the default when the test
+/// starts.
+#[derive(Clone, Debug)]
+pub(crate) struct Options {
+    pub(crate) test_name: Cow<'static, str>,
+    pub(crate) flavor: Flavor,
+    pub(crate) worker_threads: Option<usize>,
+    pub(crate) start_paused: Option<bool>,
+    pub(crate) unhandled_panic: UnhandledPanic,
+    pub(crate) runtime_name: Option<String>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) leaks: Option<Leaks>,
+    pub(crate) virtual_timeout: Option<Duration>,
+    pub(crate) deadlock: Option<Deadlock>,
+    pub(crate) max_blocking: Option<MaxBlocking>,
+}
+
+impl Options {
+    pub(crate) fn new(test_name: Cow<'static, str>) -> Options {
+        Options {
+            test_name,
+            flavor: Flavor::CurrentThread,
+            worker_threads: None,
+            start_paused: None,
+            unhandled_panic: UnhandledPanic::FailAtEnd,
+            runtime_name: None,
+            timeout: None,
+            leaks: None,
+            virtual_timeout: None,
+            deadlock: None,
+            max_blocking: None,
+        }
+    }
+}

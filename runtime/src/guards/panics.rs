@@ -1,0 +1,116 @@
+//! Panicking tasks (`unhandled_panic`). A panic in a task spawned on the test's runtime, including `spawn_blocking`
+//! jobs and tasks that panic while being dropped at shutdown, fails the test at its end, listing each panic; with
+//! `"shutdown_runtime"` the first one ends the test at once; `"ignore"` keeps tokio's behaviour.
+//!
+//! It works on stable Rust through one process-wide panic hook, installed once and chained to the hook that was there
+//! before (whose output is kept). The hook runs on the panicking thread before tokio catches the unwind, so
+//! `Handle::try_current()` names the runtime the task runs on, and `task::try_id()` tells a spawned task from the
+//! test's body (the body's own panic is the harness's to report). Records are kept in the test's entry of the
+//! registry of running tests, so tests running in parallel never see each other's panics.
+
+use std::panic::PanicHookInfo;
+use std::sync::{Arc, Once, Weak};
+
+use tokio::runtime::Handle;
+
+use crate::config::UnhandledPanic;
+use crate::guards::{Guard, TestContext};
+use crate::report::{self, Failure};
+use crate::setup::interrupt::Interrupt;
+use crate::setup::registry::{self, TaskPanic};
+
+static HOOK_INSTALLED: Once = Once::new();
+
+struct PanicGuard {
+    /// Panics already reported by interrupting the test, so the report does not list them twice.
+    already_reported: usize,
+}
+
+pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
+    let behaviour = test.settings.unhandled_panic;
+    if behaviour == UnhandledPanic::Ignore {
+        return None;
+    }
+    HOOK_INSTALLED.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            record_task_panic(info);
+            previous(info);
+        }));
+    });
+    let stop_at_first = behaviour == UnhandledPanic::ShutdownRuntime;
+    let on_first = stop_at_first.then(|| {
+        let interrupt: Weak<Interrupt> = Arc::downgrade(&test.interrupt);
+        Box::new(move |panic: &TaskPanic| {
+            if let Some(interrupt) = interrupt.upgrade() {
+                interrupt.fire(first_panic_failure(panic));
+            }
+        }) as registry::OnFirstPanic
+    });
+    test.running.watch_task_panics(on_first);
+    Some(Box::new(PanicGuard {
+        already_reported: usize::from(stop_at_first),
+    }))
+}
+
+impl Guard for PanicGuard {
+    /// After shutdown, so that panics of tasks dropped at shutdown are included.
+    fn runtime_shut_down(&mut self, test: &TestContext) -> Option<Failure> {
+        let panics = test.running.task_panics();
+        let unreported = panics.get(self.already_reported..).unwrap_or_default();
+        if unreported.is_empty() {
+            return None;
+        }
+        // "spawned task panicked" stays word for word, so that a search for it finds every such failure.
+        let count = match unreported.len() {
+            1 => "a spawned task panicked".to_string(),
+            more => format!(
+                "a spawned task panicked ({} in all)",
+                report::count(more, "panic", "panics")
+            ),
+        };
+        Some(Failure {
+            summary: format!("failed: {count}"),
+            details: unreported.iter().map(describe).collect(),
+            help: "a panic in a spawned task fails the test even when nobody awaits its JoinHandle (tokio would only \
+                   print it). Fix the task; if the test expects the panic, observe it through the JoinHandle and add \
+                   unhandled_panic = \"ignore\"."
+                .to_string(),
+        })
+    }
+}
+
+fn describe(panic: &TaskPanic) -> String {
+    match &panic.service {
+        Some(name) => format!("background service `{name}` at {}: {}", panic.location, panic.message),
+        None => format!("at {}: {}", panic.location, panic.message),
+    }
+}
+
+fn first_panic_failure(panic: &TaskPanic) -> Failure {
+    Failure {
+        summary: "failed: a spawned task panicked".to_string(),
+        details: vec![describe(panic)],
+        help: "with unhandled_panic = \"shutdown_runtime\" the first panic of a spawned task ends the test. Fix the \
+               task, or use unhandled_panic = \"ignore\" to observe its panic through its JoinHandle instead."
+            .to_string(),
+    }
+}
+
+/// From the process-wide hook, on the panicking thread: a panic of a task (not of a test's body) on a running test's
+/// runtime is recorded in the test's entry.
+fn record_task_panic(info: &PanicHookInfo<'_>) {
+    let Some(task) = tokio::task::try_id() else {
+        return;
+    };
+    let Some(test) = Handle::try_current()
+        .ok()
+        .and_then(|runtime| registry::find(runtime.id()))
+    else {
+        return;
+    };
+    let location = info
+        .location()
+        .map_or_else(|| "an unknown location".to_string(), ToString::to_string);
+    test.record_task_panic(task, location, report::panic_text(info.payload()).to_string());
+}

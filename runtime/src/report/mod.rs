@@ -1,0 +1,10 @@
+//! How failures are worded. Every message names the test, says what happened and what to do, and shows both
+//! clocks; the pieces that several messages share are worded once, in `wording.rs`.
+
+mod clock_reading;
+mod failure;
+mod wording;
+
+pub(crate) use clock_reading::ClockReading;
+pub(crate) use failure::{Failure, render};
+pub(crate) use wording::{budget_text, count, panic_text, seconds};

@@ -1,0 +1,147 @@
+//! The one registry of the tests running in this process, each found by the runtime it runs on: by what a test body
+//! calls (`settle()`, `background()`), by the process-wide panic hook, and by assertions that show virtual time. An
+//! entry holds everything about a running test that someone outside its harness may need, behind locks that are
+//! never held together.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::runtime::{Handle, Id};
+use tokio::task::AbortHandle;
+
+use crate::config::Flavor;
+use crate::lock::lock;
+use crate::observe::activity::Activity;
+use crate::observe::clock::Clocks;
+
+pub(crate) struct RunningTest {
+    pub(crate) runtime: Id,
+    pub(crate) clocks: Clocks,
+    pub(crate) flavor: Flavor,
+    pub(crate) activity: Arc<Activity>,
+    services: Mutex<Vec<BackgroundService>>,
+    /// `None` while nobody watches the test's task panics (`unhandled_panic = "ignore"`).
+    task_panics: Mutex<Option<TaskPanics>>,
+}
+
+/// A task started with `ws_test::background`.
+struct BackgroundService {
+    name: String,
+    task: tokio::task::Id,
+    abort: AbortHandle,
+}
+
+/// One panic of a spawned task, as the panic hook saw it.
+#[derive(Clone, Debug)]
+pub(crate) struct TaskPanic {
+    pub(crate) location: String,
+    pub(crate) message: String,
+    /// The name given to `ws_test::background`, when the task is a background service.
+    pub(crate) service: Option<String>,
+}
+
+/// Called with the first panic; it must not block (it runs on the panicking thread, inside its runtime).
+pub(crate) type OnFirstPanic = Box<dyn Fn(&TaskPanic) + Send + Sync>;
+
+struct TaskPanics {
+    recorded: Vec<TaskPanic>,
+    on_first: Option<OnFirstPanic>,
+}
+
+static RUNNING: Mutex<Vec<Arc<RunningTest>>> = Mutex::new(Vec::new());
+
+fn running() -> MutexGuard<'static, Vec<Arc<RunningTest>>> {
+    lock(&RUNNING)
+}
+
+impl RunningTest {
+    pub(crate) fn add_service(&self, name: String, task: tokio::task::Id, abort: AbortHandle) {
+        lock(&self.services).push(BackgroundService { name, task, abort });
+    }
+
+    /// Aborts every background service; the harness then lets them finish before counting leaks.
+    pub(crate) fn stop_services(&self) {
+        for service in lock(&self.services).drain(..) {
+            service.abort.abort();
+        }
+    }
+
+    fn service_name(&self, task: tokio::task::Id) -> Option<String> {
+        lock(&self.services)
+            .iter()
+            .find(|service| service.task == task)
+            .map(|service| service.name.clone())
+    }
+
+    /// From now on, panics of the test's tasks are recorded; `on_first` is told of the first.
+    pub(crate) fn watch_task_panics(&self, on_first: Option<OnFirstPanic>) {
+        *lock(&self.task_panics) = Some(TaskPanics {
+            recorded: Vec::new(),
+            on_first,
+        });
+    }
+
+    /// Records a panic of `task`, when the test's task panics are watched.
+    pub(crate) fn record_task_panic(&self, task: tokio::task::Id, location: String, message: String) {
+        let service = self.service_name(task);
+        let mut task_panics = lock(&self.task_panics);
+        let Some(task_panics) = task_panics.as_mut() else {
+            return;
+        };
+        let panic = TaskPanic {
+            location,
+            message,
+            service,
+        };
+        if let (true, Some(on_first)) = (task_panics.recorded.is_empty(), &task_panics.on_first) {
+            on_first(&panic);
+        }
+        task_panics.recorded.push(panic);
+    }
+
+    /// Every task panic recorded so far.
+    pub(crate) fn task_panics(&self) -> Vec<TaskPanic> {
+        lock(&self.task_panics)
+            .as_ref()
+            .map(|task_panics| task_panics.recorded.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Keeps the test findable until dropped.
+pub(crate) struct Registration {
+    test: Arc<RunningTest>,
+}
+
+impl Registration {
+    pub(crate) fn test(&self) -> &Arc<RunningTest> {
+        &self.test
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        running().retain(|test| !Arc::ptr_eq(test, &self.test));
+    }
+}
+
+pub(crate) fn register(runtime: &Handle, clocks: &Clocks, flavor: Flavor, activity: &Arc<Activity>) -> Registration {
+    let test = Arc::new(RunningTest {
+        runtime: runtime.id(),
+        clocks: clocks.clone(),
+        flavor,
+        activity: Arc::clone(activity),
+        services: Mutex::new(Vec::new()),
+        task_panics: Mutex::new(None),
+    });
+    running().push(Arc::clone(&test));
+    Registration { test }
+}
+
+/// The test whose runtime the caller runs on.
+pub(crate) fn current() -> Option<Arc<RunningTest>> {
+    find(Handle::try_current().ok()?.id())
+}
+
+pub(crate) fn find(runtime: Id) -> Option<Arc<RunningTest>> {
+    running().iter().find(|test| test.runtime == runtime).cloned()
+}

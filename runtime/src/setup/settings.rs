@@ -1,0 +1,135 @@
+//! The options of a [`Builder`](crate::Builder) checked and completed: defaults filled in from the environment,
+//! contradictions refused with a message that names the test, and the questions every guard asks ("is the clock
+//! paused?") answered once.
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use crate::config::{
+    DEFAULT_TIMEOUT, DEFAULT_VIRTUAL_TIMEOUT, Deadlock, Flavor, Leaks, MAX_BUDGET, MaxBlocking, Options, UnhandledPanic,
+};
+use crate::setup::environment;
+
+#[derive(Debug)]
+pub(crate) struct Settings {
+    pub(crate) test_name: Cow<'static, str>,
+    pub(crate) flavor: Flavor,
+    pub(crate) worker_threads: Option<usize>,
+    /// Whether the runtime's clock starts paused and advances by itself: the paused clock the guards of virtual
+    /// time, deadlocks and runaway timers depend on. Never on `multi_thread`, which tokio cannot pause.
+    pub(crate) paused_clock: bool,
+    pub(crate) unhandled_panic: UnhandledPanic,
+    pub(crate) runtime_name: Option<String>,
+    /// At most [`MAX_BUDGET`], so that a deadline computed from it cannot overflow.
+    pub(crate) timeout: Duration,
+    pub(crate) leaks: Leaks,
+    /// At most [`MAX_BUDGET`].
+    pub(crate) virtual_timeout: Duration,
+    pub(crate) deadlock: Deadlock,
+    pub(crate) max_blocking: MaxBlocking,
+}
+
+impl Settings {
+    pub(crate) fn resolve(options: Options) -> Result<Settings, String> {
+        let test_name = options.test_name;
+        let refuse = |problem: &str| Err(format!("test `{test_name}` cannot start: {problem}"));
+        let multi_thread = options.flavor == Flavor::MultiThread;
+        if options.start_paused == Some(true) && multi_thread {
+            return refuse(
+                "start_paused(true) requires the current_thread or local flavor: \
+                 tokio cannot pause the clock of a multi-thread runtime",
+            );
+        }
+        if options.worker_threads.is_some() && !multi_thread {
+            return refuse("worker_threads requires the multi_thread flavor");
+        }
+        if options.worker_threads == Some(0) {
+            return refuse("worker_threads may not be 0");
+        }
+        if options.unhandled_panic == UnhandledPanic::ShutdownRuntime && multi_thread {
+            return refuse("unhandled_panic(ShutdownRuntime) requires the current_thread or local flavor, as in tokio");
+        }
+        if options.runtime_name.as_deref() == Some("") {
+            return refuse("runtime_name may not be empty: tokio refuses an empty runtime name");
+        }
+        if options.timeout == Some(Duration::ZERO) {
+            return refuse("a zero timeout would fail the test at once; give it a real-time budget such as 60s");
+        }
+        if options.virtual_timeout == Some(Duration::ZERO) {
+            return refuse("a zero virtual_timeout would fail the test at once; give it a budget such as 1h");
+        }
+        if options.max_blocking == Some(MaxBlocking::Limit(Duration::ZERO)) {
+            return refuse("a zero max_blocking would fail every test; give it a limit such as 250ms, or Off");
+        }
+        let paused_clock = options.start_paused.unwrap_or(!multi_thread);
+        // What the attribute refuses at compile time, said here too for a builder called by hand: a setting that
+        // needs the paused clock would silently do nothing.
+        let real_time = if multi_thread {
+            Some("flavor(MultiThread)")
+        } else {
+            (!paused_clock).then_some("start_paused(false)")
+        };
+        if let Some(real_time) = real_time {
+            let needs_paused_clock = [
+                ("virtual_timeout", options.virtual_timeout.is_some()),
+                ("deadlock(Deadlock::Deny)", options.deadlock == Some(Deadlock::Deny)),
+            ];
+            if let Some((name, _)) = needs_paused_clock.iter().find(|(_, given)| *given) {
+                return refuse(&format!(
+                    "{name} needs the paused clock, and with {real_time} the test runs in real time: use timeout \
+                     for its real-time budget"
+                ));
+            }
+        }
+        let environment = environment::defaults();
+        let chosen = (|| {
+            Ok::<_, String>((
+                explicit_or_environment(options.timeout, &environment.timeout, DEFAULT_TIMEOUT)?,
+                explicit_or_environment(
+                    options.virtual_timeout,
+                    &environment.virtual_timeout,
+                    DEFAULT_VIRTUAL_TIMEOUT,
+                )?,
+                explicit_or_environment(options.leaks, &environment.leaks, Leaks::default())?,
+                explicit_or_environment(options.deadlock, &environment.deadlock, Deadlock::default())?,
+                explicit_or_environment(options.max_blocking, &environment.max_blocking, MaxBlocking::default())?,
+            ))
+        })();
+        let (timeout, virtual_timeout, leaks, deadlock, max_blocking) = match chosen {
+            Ok(chosen) => chosen,
+            Err(problem) => return refuse(&problem),
+        };
+        Ok(Settings {
+            paused_clock,
+            flavor: options.flavor,
+            worker_threads: options.worker_threads,
+            unhandled_panic: options.unhandled_panic,
+            runtime_name: options.runtime_name,
+            // A builder may be given `Duration::MAX` to mean "no budget"; ten years is the same in practice.
+            timeout: timeout.min(MAX_BUDGET),
+            leaks,
+            virtual_timeout: virtual_timeout.min(MAX_BUDGET),
+            deadlock,
+            max_blocking,
+            test_name,
+        })
+    }
+
+    /// Deadlocks are recognisable only on a runtime whose clock is paused.
+    pub(crate) fn detects_deadlocks(&self) -> bool {
+        self.deadlock == Deadlock::Deny && self.paused_clock
+    }
+}
+
+/// The explicit setting; else the environment's, which may be malformed; else the default.
+fn explicit_or_environment<T: Copy>(
+    explicit: Option<T>,
+    environment: &Result<Option<T>, String>,
+    default: T,
+) -> Result<T, String> {
+    match (explicit, environment) {
+        (Some(explicit), _) => Ok(explicit),
+        (None, Ok(from_environment)) => Ok(from_environment.unwrap_or(default)),
+        (None, Err(problem)) => Err(problem.clone()),
+    }
+}
