@@ -1,6 +1,7 @@
 //! `cargo run --release -p ws-test-bench`: generates throwaway test crates under `target/bench`, builds and runs them,
 //! and prints a markdown table for BENCHMARKS.md. Each comparison alternates the two sides run after run and reports
-//! medians, so that a machine's drift during the run affects both alike.
+//! the median of the per-pair ratios (and the median times), so that a machine's drift during the run affects both
+//! alike. Per-test overhead is measured as users run tests, in both profiles: debug (`cargo test`) and release.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -12,7 +13,9 @@ const OVERHEAD_TESTS: usize = 1000;
 /// Tests in the compile-time comparison.
 const COMPILE_TESTS: usize = 500;
 /// Runs of each side, alternated.
-const RUNS: usize = 7;
+const RUNS: usize = 21;
+/// Tests in the memory check, against the overhead comparison's: the RSS must not grow with the count.
+const MEMORY_TESTS: usize = 10_000;
 /// Rebuilds of each side, alternated.
 const BUILDS: usize = 3;
 
@@ -25,31 +28,67 @@ fn main() {
     let shared_target = bench.join("target");
     let mut table = String::from("| measure | #[ws_test] | #[tokio::test] | ratio | target |\n|---|---|---|---|---|\n");
 
-    eprintln!("per-test overhead: {OVERHEAD_TESTS} trivial tests each ...");
-    let ws = generate(
+    for (shape, description, target_debug, target_release) in [
+        ("yield", "trivial tests (`yield_now()`)", "≤ 1.2", "≤ 1.2"),
+        (
+            "talk",
+            "tests that spawn, sleep 0-49 ms (virtual) and receive over a oneshot",
+            "≤ 1.15",
+            "≤ 1.10",
+        ),
+    ] {
+        eprintln!("per-test overhead: {OVERHEAD_TESTS} {description} each ...");
+        let ws = generate(
+            &bench,
+            &workspace,
+            &format!("{shape}_ws"),
+            &tests(shape, OVERHEAD_TESTS, "#[ws_test::test]"),
+        );
+        let tokio = generate(
+            &bench,
+            &workspace,
+            &format!("{shape}_tokio"),
+            &tests(shape, OVERHEAD_TESTS, "#[tokio::test(start_paused = true)]"),
+        );
+        for (release, target) in [(false, target_debug), (true, target_release)] {
+            let ws_binary = build_test_binary(&ws, &shared_target, release);
+            let tokio_binary = build_test_binary(&tokio, &shared_target, release);
+            let (ws_time, tokio_time, ratio) =
+                alternate(RUNS, || run_quietly(&ws_binary), || run_quietly(&tokio_binary));
+            let per_test = |total: Duration| total.as_secs_f64() * 1e6 / OVERHEAD_TESTS as f64;
+            let profile = if release { "release" } else { "debug" };
+            let _ = writeln!(
+                table,
+                "| {OVERHEAD_TESTS} {description}, {profile}, test binary wall time (median of {RUNS}) | {} ({:.0} µs/test) | {} ({:.0} µs/test) | {ratio:.2} | {target} |",
+                seconds(ws_time),
+                per_test(ws_time),
+                seconds(tokio_time),
+                per_test(tokio_time),
+            );
+        }
+    }
+
+    eprintln!("memory: {OVERHEAD_TESTS} and {MEMORY_TESTS} tests ...");
+    let few = generate(
         &bench,
         &workspace,
-        "overhead_ws",
-        &trivial_tests(OVERHEAD_TESTS, "#[ws_test::test]"),
+        "memory_few",
+        &tests("talk", OVERHEAD_TESTS, "#[ws_test::test]"),
     );
-    let tokio = generate(
+    let many = generate(
         &bench,
         &workspace,
-        "overhead_tokio",
-        &trivial_tests(OVERHEAD_TESTS, "#[tokio::test(start_paused = true)]"),
+        "memory_many",
+        &tests("talk", MEMORY_TESTS, "#[ws_test::test]"),
     );
-    let ws_binary = build_test_binary(&ws, &shared_target, true);
-    let tokio_binary = build_test_binary(&tokio, &shared_target, true);
-    let (ws_time, tokio_time) = alternate(RUNS, || run_quietly(&ws_binary), || run_quietly(&tokio_binary));
-    let per_test = |total: Duration| total.as_secs_f64() * 1e6 / OVERHEAD_TESTS as f64;
+    let few_peak = peak_memory(&build_test_binary(&few, &shared_target, true));
+    let many_peak = peak_memory(&build_test_binary(&many, &shared_target, true));
     let _ = writeln!(
         table,
-        "| {OVERHEAD_TESTS} trivial tests, test binary wall time (median of {RUNS}) | {} ({:.0} µs/test) | {} ({:.0} µs/test) | {:.2} | ≤ 1.2 |",
-        seconds(ws_time),
-        per_test(ws_time),
-        seconds(tokio_time),
-        per_test(tokio_time),
-        ratio(ws_time, tokio_time)
+        "| peak RSS of a release test binary: {OVERHEAD_TESTS} tests, then {MEMORY_TESTS} | {} MiB, then {} MiB | | {:.2} | flat (≈ 1) |",
+        few_peak / 1024,
+        many_peak / 1024,
+        many_peak as f64 / few_peak.max(1) as f64
     );
 
     eprintln!("compile time: {COMPILE_TESTS} tests each, rebuilding the test crate ...");
@@ -57,17 +96,17 @@ fn main() {
         &bench,
         &workspace,
         "compile_ws",
-        &trivial_tests(COMPILE_TESTS, "#[ws_test::test]"),
+        &tests("yield", COMPILE_TESTS, "#[ws_test::test]"),
     );
     let tokio = generate(
         &bench,
         &workspace,
         "compile_tokio",
-        &trivial_tests(COMPILE_TESTS, "#[tokio::test(start_paused = true)]"),
+        &tests("yield", COMPILE_TESTS, "#[tokio::test(start_paused = true)]"),
     );
     build_test_binary(&ws, &shared_target, false);
     build_test_binary(&tokio, &shared_target, false);
-    let (ws_build, tokio_build) = alternate(
+    let (ws_build, tokio_build, build_ratio) = alternate(
         BUILDS,
         || rebuild_tests(&ws, &shared_target),
         || rebuild_tests(&tokio, &shared_target),
@@ -77,7 +116,7 @@ fn main() {
         "| `cargo build --tests` of {COMPILE_TESTS} tests, the test crate only (median of {BUILDS}) | {} | {} | {:.2} | ≤ 1.3 |",
         seconds(ws_build),
         seconds(tokio_build),
-        ratio(ws_build, tokio_build)
+        build_ratio
     );
 
     eprintln!("time-heavy suite: the ticker showcase ...");
@@ -112,15 +151,46 @@ fn main() {
     eprintln!("(also written to {})", bench.join("results.md").display());
 }
 
-fn trivial_tests(count: usize, attribute: &str) -> String {
-    let mut source = String::new();
+/// `count` tests of one shape: `yield` does nothing but yield; `talk` spawns a task that sleeps 0-49 virtual ms
+/// and answers over a oneshot, as tests of a service do.
+fn tests(shape: &str, count: usize, attribute: &str) -> String {
+    let mut source = String::from("#![allow(unused_imports)]\nuse std::time::Duration;\n\n");
     for index in 0..count {
-        let _ = writeln!(
-            source,
-            "{attribute}\nasync fn test_{index:04}() {{\n    tokio::task::yield_now().await;\n}}\n"
-        );
+        let body = match shape {
+            "yield" => "    tokio::task::yield_now().await;".to_string(),
+            _ => format!(
+                "    let (sender, receiver) = tokio::sync::oneshot::channel();\n    tokio::spawn(async move {{\n        \
+                 tokio::time::sleep(Duration::from_millis({})).await;\n        let _ = sender.send({index}u32);\n    \
+                 }});\n    assert_eq!(receiver.await.unwrap(), {index});",
+                index % 50
+            ),
+        };
+        let _ = writeln!(source, "{attribute}\nasync fn test_{index:05}() {{\n{body}\n}}\n");
     }
     source
+}
+
+/// The peak resident memory of a test binary's run, in KiB, from the kernel's high-water mark (`VmHWM`), read while
+/// it runs: the last reading before it exits.
+fn peak_memory(binary: &Path) -> u64 {
+    let mut child = Command::new(binary)
+        .args(["--quiet", "--test-threads=2"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("the test binary runs");
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    while child.try_wait().expect("the child can be waited for").is_none() {
+        if let Ok(status) = std::fs::read_to_string(&status_file) {
+            let high_water = status
+                .lines()
+                .find_map(|line| line.strip_prefix("VmHWM:"))
+                .and_then(|value| value.trim().trim_end_matches("kB").trim().parse::<u64>().ok());
+            peak = peak.max(high_water.unwrap_or(0));
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    peak
 }
 
 const HANG_TESTS: &str = r#"
@@ -233,14 +303,28 @@ fn time_run(binary: &Path, arguments: &[&str]) -> (Duration, Output) {
     (start.elapsed(), output)
 }
 
-/// Runs `a` and `b` alternately `runs` times each and returns their medians.
-fn alternate(runs: usize, mut a: impl FnMut() -> Duration, mut b: impl FnMut() -> Duration) -> (Duration, Duration) {
-    let (mut a_times, mut b_times) = (Vec::new(), Vec::new());
-    for _ in 0..runs {
-        a_times.push(a());
-        b_times.push(b());
+/// Runs `a` and `b` alternately `runs` times each (each going first every other time) and returns their medians and
+/// the median of the ratios `a / b` of each pair: a drift of the machine during the run cancels out of each pair.
+fn alternate(
+    runs: usize,
+    mut a: impl FnMut() -> Duration,
+    mut b: impl FnMut() -> Duration,
+) -> (Duration, Duration, f64) {
+    let (mut a_times, mut b_times, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for run in 0..runs {
+        let (a_time, b_time) = if run % 2 == 0 {
+            let a_time = a();
+            (a_time, b())
+        } else {
+            let b_time = b();
+            (a(), b_time)
+        };
+        a_times.push(a_time);
+        b_times.push(b_time);
+        ratios.push(a_time.as_secs_f64() / b_time.as_secs_f64());
     }
-    (median(a_times), median(b_times))
+    ratios.sort_by(f64::total_cmp);
+    (median(a_times), median(b_times), ratios[ratios.len() / 2])
 }
 
 fn median(mut times: Vec<Duration>) -> Duration {
@@ -285,8 +369,4 @@ fn ticker_suite_clocks(workspace: &Path) -> (Duration, Duration) {
 
 fn seconds(duration: Duration) -> String {
     format!("{:.3} s", duration.as_secs_f64())
-}
-
-fn ratio(a: Duration, b: Duration) -> f64 {
-    a.as_secs_f64() / b.as_secs_f64()
 }

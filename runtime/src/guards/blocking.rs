@@ -14,7 +14,7 @@ use crate::config::{Flavor, MaxBlocking};
 use crate::guards::{BodyEnd, Guard, TestContext};
 use crate::lock::lock;
 use crate::observe::activity::Activity;
-use crate::observe::monitor::{self, Probe, Watching};
+use crate::observe::monitor::Probe;
 use crate::observe::thread_usage::{ThreadUsage, UsageSample};
 use crate::report::{self, Failure};
 use crate::setup::interrupt::Interrupt;
@@ -58,7 +58,6 @@ struct BlockingProbe {
 
 struct BlockingGuard {
     shared: Arc<Shared>,
-    _watching: Watching,
 }
 
 pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
@@ -96,13 +95,10 @@ pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
             shared.interrupt.fire(blocked_failure(blocked, measurements.limit));
         }
     });
-    let watching = monitor::watch(Box::new(BlockingProbe {
+    test.watch(Box::new(BlockingProbe {
         shared: Arc::clone(&shared),
     }));
-    Some(Box::new(BlockingGuard {
-        shared,
-        _watching: watching,
-    }))
+    Some(Box::new(BlockingGuard { shared }))
 }
 
 impl Probe for BlockingProbe {
@@ -139,12 +135,21 @@ impl Measurements {
         // The stretch already ended at an idle point; the time since is not its own.
         self.stretch = None;
         over_limit.store(false, Ordering::SeqCst);
-        if let (Some(id), Some(sample)) = (busy, self.thread.sample()) {
+        let Some(id) = busy else {
+            return;
+        };
+        // Most stretches last microseconds. One too short to reach the limit yet is not sampled: reading /proc for
+        // every stretch the monitor happens to see would cost more than the test itself.
+        let started = self.activity.stretch_started().min(now);
+        if now.duration_since(started) < self.limit / 4 {
+            return;
+        }
+        if let Some(sample) = self.thread.sample() {
             self.stretch = Some(Stretch {
                 id,
-                // The stretch began at the runtime's last wake, maybe a check interval ago. The CPU time it used
-                // before this first sample counts as blocked; on a blocked thread that is next to nothing.
-                started: self.activity.stretch_started().min(now),
+                started,
+                // The CPU time the stretch used before this first sample counts as blocked: at most a quarter of the
+                // limit, and on a blocked thread next to nothing.
                 at_start: sample,
                 last_look: now,
                 seen_asleep: Duration::ZERO,

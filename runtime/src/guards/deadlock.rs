@@ -14,7 +14,7 @@ use tokio::runtime::Handle;
 use crate::guards::{Guard, TestContext};
 use crate::observe::activity::Activity;
 use crate::observe::clock::Clocks;
-use crate::observe::monitor::{self, Probe, Watching};
+use crate::observe::monitor::Probe;
 use crate::report::{self, Failure};
 use crate::setup::interrupt::Interrupt;
 
@@ -33,17 +33,11 @@ struct DeadlockProbe {
     fired: bool,
 }
 
-struct DeadlockGuard {
-    _watching: Watching,
-}
-
-impl Guard for DeadlockGuard {}
-
 pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
     if !test.settings.detects_deadlocks() {
         return None;
     }
-    let watching = monitor::watch(Box::new(DeadlockProbe {
+    test.watch(Box::new(DeadlockProbe {
         activity: Arc::clone(&test.activity),
         clocks: test.clocks.clone(),
         runtime: test.runtime.clone(),
@@ -53,7 +47,8 @@ pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
         virtual_then: Duration::ZERO,
         fired: false,
     }));
-    Some(Box::new(DeadlockGuard { _watching: watching }))
+    // It acts only through the interrupt: nothing to report at the end.
+    None
 }
 
 impl Probe for DeadlockProbe {

@@ -1,8 +1,9 @@
-//! The guards, one file each, and the one interface between them and the harness. A guard starts with the test (its
-//! `start` takes the [`TestContext`] and returns the guard, or `None` when it does not apply), may stop the body early
-//! by firing the test's interrupt, reports what it found at the two points where the harness asks, and stops watching
-//! when dropped, after the runtime has shut down. Adding a guard: a new file implementing [`Guard`], and one line in
-//! [`start_all`].
+//! The guards, one file each, and the one interface between them and the harness. A guard starts with the test: its
+//! `start` takes the [`TestContext`], begins watching (a probe on the monitor thread through
+//! [`TestContext::watch`], observers of the runtime's idle points through `test.activity`), and returns the part that
+//! reports at the two points where the harness asks, if it has one. A guard may stop the body early by firing the
+//! test's interrupt, and stops watching when the harness is done with the test, after the runtime has shut down.
+//! Adding a guard: a new file with its `start`, and one line in [`start_all`].
 
 #[cfg(target_os = "linux")]
 mod blocking;
@@ -12,6 +13,7 @@ mod panics;
 mod virtual_time;
 mod watchdog;
 
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use tokio::runtime::Handle;
@@ -20,6 +22,7 @@ pub use watchdog::STUCK_EXIT_CODE;
 
 use crate::observe::activity::Activity;
 use crate::observe::clock::Clocks;
+use crate::observe::monitor::Probe;
 #[cfg(tokio_unstable)]
 use crate::observe::spawn_locations::SpawnLocations;
 use crate::report::Failure;
@@ -38,6 +41,15 @@ pub(crate) struct TestContext {
     pub(crate) running: Arc<RunningTest>,
     #[cfg(tokio_unstable)]
     pub(crate) spawn_locations: Arc<SpawnLocations>,
+    /// The guards' probes, registered with the monitor together once every guard has started.
+    pub(crate) probes: RefCell<Vec<Box<dyn Probe>>>,
+}
+
+impl TestContext {
+    /// Has the monitor thread check `probe` every few milliseconds while the test runs.
+    pub(crate) fn watch(&self, probe: Box<dyn Probe>) {
+        self.probes.borrow_mut().push(probe);
+    }
 }
 
 /// How the body ended.
@@ -61,18 +73,21 @@ pub(crate) trait Guard {
     }
 }
 
-/// Every guard that applies to this test, in the order they report.
+/// Every guard that applies to this test, in the order they report. (Pushed one by one: every test pays for this,
+/// and an iterator chain costs several times more in the debug builds tests run as.)
 pub(crate) fn start_all(test: &TestContext) -> Vec<Box<dyn Guard>> {
-    [
-        watchdog::start(test),
-        panics::start(test),
-        leaks::start(test),
-        virtual_time::start(test),
-        deadlock::start(test),
-        #[cfg(target_os = "linux")]
-        blocking::start(test),
-    ]
-    .into_iter()
-    .flatten()
-    .collect()
+    let mut guards = Vec::with_capacity(6);
+    let mut add = |guard: Option<Box<dyn Guard>>| {
+        if let Some(guard) = guard {
+            guards.push(guard);
+        }
+    };
+    add(watchdog::start(test));
+    add(panics::start(test));
+    add(leaks::start(test));
+    add(virtual_time::start(test));
+    add(deadlock::start(test));
+    #[cfg(target_os = "linux")]
+    add(blocking::start(test));
+    guards
 }

@@ -56,8 +56,7 @@ pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
 impl Guard for PanicGuard {
     /// After shutdown, so that panics of tasks dropped at shutdown are included.
     fn runtime_shut_down(&mut self, test: &TestContext) -> Option<Failure> {
-        let panics = test.running.task_panics();
-        let unreported = panics.get(self.already_reported..).unwrap_or_default();
+        let unreported = test.running.task_panics_after(self.already_reported);
         if unreported.is_empty() {
             return None;
         }

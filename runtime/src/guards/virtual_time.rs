@@ -13,12 +13,16 @@ use crate::guards::{Guard, TestContext};
 use crate::report::{self, Failure};
 use crate::setup::interrupt::Interrupt;
 
-/// Lives as long as the test; the runtime's unpark hook reaches it weakly.
-struct VirtualTimeGuard {
+/// What the runtime's unpark hook checks; it reaches it weakly, and the guard keeps it alive.
+struct Deadline {
     deadline: tokio::time::Instant,
     budget: Duration,
     interrupt: Arc<Interrupt>,
     fired: AtomicBool,
+}
+
+struct VirtualTimeGuard {
+    _deadline: Arc<Deadline>,
 }
 
 impl Guard for VirtualTimeGuard {}
@@ -30,26 +34,21 @@ pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
     }
     let budget = test.settings.virtual_timeout;
     // A budget too long to reach needs no watching.
-    let deadline = test.clocks.virtual_start().checked_add(budget)?;
-    let guard = Arc::new(VirtualTimeGuard {
-        deadline,
+    let at = test.clocks.virtual_start().checked_add(budget)?;
+    let deadline = Arc::new(Deadline {
+        deadline: at,
         budget,
         interrupt: Arc::clone(&test.interrupt),
         fired: AtomicBool::new(false),
     });
-    test.activity.on_unpark(&guard, |guard| {
-        if tokio::time::Instant::now() > guard.deadline && !guard.fired.swap(true, Ordering::SeqCst) {
+    test.activity.on_unpark(&deadline, |deadline| {
+        if tokio::time::Instant::now() > deadline.deadline && !deadline.fired.swap(true, Ordering::SeqCst) {
             let alive = Handle::current().metrics().num_alive_tasks();
-            guard.interrupt.fire(runaway_failure(guard.budget, alive));
+            deadline.interrupt.fire(runaway_failure(deadline.budget, alive));
         }
     });
-    Some(Box::new(Keep(guard)))
+    Some(Box::new(VirtualTimeGuard { _deadline: deadline }))
 }
-
-/// Keeps the guard's state alive for the observer, until the harness drops its guards.
-struct Keep(#[allow(dead_code)] Arc<VirtualTimeGuard>);
-
-impl Guard for Keep {}
 
 fn runaway_failure(budget: Duration, alive: usize) -> Failure {
     let budget_text = report::budget_text(budget);

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::guards::{Guard, TestContext};
 use crate::observe::clock::Clocks;
-use crate::observe::monitor::{self, Probe, Watching};
+use crate::observe::monitor::Probe;
 use crate::report::{self, Failure};
 use crate::setup::interrupt::Interrupt;
 
@@ -32,32 +32,26 @@ struct Watch {
     /// `None` for a budget too long to reach.
     deadline: Option<Instant>,
     interrupted: bool,
-    test_name: String,
+    test_name: std::borrow::Cow<'static, str>,
     budget: Duration,
     real_time_only: bool,
     clocks: Clocks,
     interrupt: Arc<Interrupt>,
 }
 
-/// Keeps the deadline watched until dropped, after the runtime has shut down.
-struct WatchdogGuard {
-    _watching: Watching,
-}
-
-impl Guard for WatchdogGuard {}
-
 pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
     let settings = &test.settings;
-    let watching = monitor::watch(Box::new(Watch {
+    test.watch(Box::new(Watch {
         deadline: Instant::now().checked_add(settings.timeout),
         interrupted: false,
-        test_name: settings.test_name.to_string(),
+        test_name: settings.test_name.clone(),
         budget: settings.timeout,
         real_time_only: !settings.paused_clock,
         clocks: test.clocks.clone(),
         interrupt: Arc::clone(&test.interrupt),
     }));
-    Some(Box::new(WatchdogGuard { _watching: watching }))
+    // It acts only through the interrupt, or by ending the process: nothing to report at the end.
+    None
 }
 
 impl Probe for Watch {

@@ -5,8 +5,8 @@
 //! the harness lets every ready task run to completion without advancing virtual time.
 
 use std::future::{Future, poll_fn};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
@@ -32,10 +32,19 @@ pub(crate) struct Activity {
     /// Threads of the runtime's blocking pool that are alive, once [`observe_blocking_jobs`](Self::observe_blocking_jobs)
     /// made each live thread mean a running job.
     blocking_threads: AtomicUsize,
-    /// Futures waiting for the next idle point.
+    /// Futures waiting for the next idle point; `has_idle_waiters` spares every park the lock when there are none.
     idle_waiters: Mutex<Vec<Waker>>,
-    unpark_observers: Mutex<Vec<Observer>>,
-    park_observers: Mutex<Vec<Observer>>,
+    has_idle_waiters: AtomicBool,
+    /// Observers as the guards register them, when the test starts...
+    registering: Mutex<Observers>,
+    /// ...and from then on, read at every park and wake without a lock.
+    sealed: OnceLock<Observers>,
+}
+
+#[derive(Default)]
+struct Observers {
+    park: Vec<Observer>,
+    unpark: Vec<Observer>,
 }
 
 impl Activity {
@@ -52,7 +61,9 @@ impl Activity {
                 Ordering::SeqCst,
             );
             activity.unparks.fetch_add(1, Ordering::SeqCst);
-            call_all(&activity.unpark_observers);
+            if let Some(observers) = activity.sealed.get() {
+                call_all(&observers.unpark);
+            }
         });
     }
 
@@ -97,18 +108,30 @@ impl Activity {
     /// Calls `observe(target)` after every park of a runtime set up with
     /// [`observe_current_thread`](Self::observe_current_thread), for as long as `target` lives.
     pub(crate) fn on_unpark<T: Send + Sync + 'static>(&self, target: &Arc<T>, observe: fn(&T)) {
-        lock(&self.unpark_observers).push(weakly(target, observe));
+        lock(&self.registering).unpark.push(weakly(target, observe));
     }
 
     /// Calls `observe(target)` at every idle point, before the runtime parks, for as long as `target` lives. Waking
     /// the body from there stops it before the clock can move.
     pub(crate) fn on_park<T: Send + Sync + 'static>(&self, target: &Arc<T>, observe: fn(&T)) {
-        lock(&self.park_observers).push(weakly(target, observe));
+        lock(&self.registering).park.push(weakly(target, observe));
+    }
+
+    /// The observers registered so far are the test's: from now on they run without taking a lock. Called once every
+    /// guard has started, before the body runs; an observer registered later would never run.
+    pub(crate) fn seal_observers(&self) {
+        let observers = std::mem::take(&mut *lock(&self.registering));
+        let _ = self.sealed.set(observers);
     }
 
     fn reached_idle_point(&self) {
-        call_all(&self.park_observers);
+        if let Some(observers) = self.sealed.get() {
+            call_all(&observers.park);
+        }
         self.idle_points.fetch_add(1, Ordering::SeqCst);
+        if !self.has_idle_waiters.swap(false, Ordering::SeqCst) {
+            return;
+        }
         let waiters = std::mem::take(&mut *lock(&self.idle_waiters));
         for waiter in waiters {
             waiter.wake();
@@ -124,6 +147,7 @@ impl Activity {
                 return Poll::Ready(());
             }
             lock(&self.idle_waiters).push(context.waker().clone());
+            self.has_idle_waiters.store(true, Ordering::SeqCst);
             Poll::Pending
         })
     }
@@ -138,8 +162,8 @@ fn weakly<T: Send + Sync + 'static>(target: &Arc<T>, observe: fn(&T)) -> Observe
     })
 }
 
-fn call_all(observers: &Mutex<Vec<Observer>>) {
-    for observer in lock(observers).iter() {
+fn call_all(observers: &[Observer]) {
+    for observer in observers {
         observer();
     }
 }

@@ -1,7 +1,6 @@
 //! What a thread of this process has spent its time on, from Linux's `/proc`: CPU time, time waiting in the run
 //! queue, and whether it is asleep right now. Only reads files, so it needs no binding to libc.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 /// Clock ticks per second of `utime` and `stime` in `/proc/.../stat`; 100 on every Linux architecture Rust supports.
@@ -9,7 +8,8 @@ const TICKS_PER_SECOND: u64 = 100;
 
 /// A thread of this process, found while running on it.
 pub(crate) struct ThreadUsage {
-    task: PathBuf,
+    /// Its id, for `/proc/self/task/<id>/`.
+    thread_id: libc::pid_t,
 }
 
 /// One look at the thread.
@@ -24,25 +24,24 @@ pub(crate) struct UsageSample {
 }
 
 impl ThreadUsage {
-    /// The calling thread, or `None` where `/proc` does not say which thread this is.
+    /// The calling thread.
     pub(crate) fn current() -> Option<ThreadUsage> {
-        let task = std::fs::read_link("/proc/thread-self").ok()?;
-        let thread_id = task.file_name()?.to_str()?.parse::<u32>().ok()?;
-        Some(ThreadUsage {
-            task: PathBuf::from(format!("/proc/self/task/{thread_id}")),
-        })
+        // SAFETY: gettid(2) takes no arguments, touches no memory and cannot fail; it returns the caller's thread id.
+        let thread_id = unsafe { libc::gettid() };
+        Some(ThreadUsage { thread_id })
     }
 
     /// `None` once the thread has ended or `/proc` cannot be read.
     pub(crate) fn sample(&self) -> Option<UsageSample> {
-        let stat = std::fs::read_to_string(self.task.join("stat")).ok()?;
+        let task = format!("/proc/self/task/{}", self.thread_id);
+        let stat = std::fs::read_to_string(format!("{task}/stat")).ok()?;
         // The command name in parentheses may itself contain spaces and parentheses: fields start after the last ')'.
         let fields: Vec<&str> = stat.get(stat.rfind(')')? + 1..)?.split_whitespace().collect();
         let state = fields.first()?;
         let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
         let mut cpu = Duration::from_millis(ticks * 1000 / TICKS_PER_SECOND);
         let mut run_queue_wait = None;
-        if let Ok(schedstat) = std::fs::read_to_string(self.task.join("schedstat")) {
+        if let Ok(schedstat) = std::fs::read_to_string(format!("{task}/schedstat")) {
             let mut numbers = schedstat.split_whitespace().map(|number| number.parse::<u64>().ok());
             if let (Some(Some(cpu_nanos)), Some(Some(wait_nanos))) = (numbers.next(), numbers.next()) {
                 if cpu_nanos > 0 {

@@ -5,6 +5,7 @@
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Poll, Waker};
 
 use crate::lock::lock;
@@ -12,6 +13,8 @@ use crate::report::Failure;
 
 #[derive(Default)]
 pub(crate) struct Interrupt {
+    /// Set once a failure is stored: the body's every poll reads this, and takes the lock only when it is set.
+    fired: AtomicBool,
     state: Mutex<InterruptState>,
 }
 
@@ -29,6 +32,7 @@ impl Interrupt {
             if state.failure.is_none() {
                 state.failure = Some(failure);
             }
+            self.fired.store(true, Ordering::SeqCst);
             state.waker.take()
         };
         if let Some(waker) = waker {
@@ -40,11 +44,19 @@ impl Interrupt {
     /// right away, inside the runtime, so its destructors can still use tokio.
     pub(crate) async fn run_until_fired<T>(&self, body: Pin<Box<dyn Future<Output = T> + '_>>) -> Result<T, Failure> {
         let mut body = Some(body);
+        // The waker last handed to `fire`: `block_on` polls with the same one each time, so it is stored only once.
+        let mut registered: Option<Waker> = None;
         poll_fn(|context| {
             if let Some(running) = body.as_mut() {
                 if let Poll::Ready(output) = running.as_mut().poll(context) {
                     return Poll::Ready(Ok(output));
                 }
+            }
+            let up_to_date = registered
+                .as_ref()
+                .is_some_and(|waker| waker.will_wake(context.waker()));
+            if up_to_date && !self.fired.load(Ordering::SeqCst) {
+                return Poll::Pending;
             }
             let mut state = lock(&self.state);
             match state.failure.take() {
@@ -55,6 +67,7 @@ impl Interrupt {
                 }
                 None => {
                     state.waker = Some(context.waker().clone());
+                    registered = state.waker.clone();
                     Poll::Pending
                 }
             }

@@ -98,11 +98,12 @@ impl RunningTest {
         task_panics.recorded.push(panic);
     }
 
-    /// Every task panic recorded so far.
-    pub(crate) fn task_panics(&self) -> Vec<TaskPanic> {
+    /// The task panics recorded after the first `skip`.
+    pub(crate) fn task_panics_after(&self, skip: usize) -> Vec<TaskPanic> {
         lock(&self.task_panics)
             .as_ref()
-            .map(|task_panics| task_panics.recorded.clone())
+            .and_then(|task_panics| task_panics.recorded.get(skip..))
+            .map(<[TaskPanic]>::to_vec)
             .unwrap_or_default()
     }
 }

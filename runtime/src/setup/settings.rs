@@ -82,23 +82,33 @@ impl Settings {
             }
         }
         let environment = environment::defaults();
-        let chosen = (|| {
-            Ok::<_, String>((
-                explicit_or_environment(options.timeout, &environment.timeout, DEFAULT_TIMEOUT)?,
-                explicit_or_environment(
-                    options.virtual_timeout,
-                    &environment.virtual_timeout,
-                    DEFAULT_VIRTUAL_TIMEOUT,
-                )?,
-                explicit_or_environment(options.leaks, &environment.leaks, Leaks::default())?,
-                explicit_or_environment(options.deadlock, &environment.deadlock, Deadlock::default())?,
-                explicit_or_environment(options.max_blocking, &environment.max_blocking, MaxBlocking::default())?,
-            ))
-        })();
-        let (timeout, virtual_timeout, leaks, deadlock, max_blocking) = match chosen {
-            Ok(chosen) => chosen,
-            Err(problem) => return refuse(&problem),
-        };
+        let timeout = explicit_or_environment(options.timeout, &environment.timeout, DEFAULT_TIMEOUT);
+        let virtual_timeout = explicit_or_environment(
+            options.virtual_timeout,
+            &environment.virtual_timeout,
+            DEFAULT_VIRTUAL_TIMEOUT,
+        );
+        let leaks = explicit_or_environment(options.leaks, &environment.leaks, Leaks::default());
+        let deadlock = explicit_or_environment(options.deadlock, &environment.deadlock, Deadlock::default());
+        let max_blocking =
+            explicit_or_environment(options.max_blocking, &environment.max_blocking, MaxBlocking::default());
+        let (timeout, virtual_timeout, leaks, deadlock, max_blocking) =
+            match (timeout, virtual_timeout, leaks, deadlock, max_blocking) {
+                (Ok(timeout), Ok(virtual_timeout), Ok(leaks), Ok(deadlock), Ok(max_blocking)) => {
+                    (timeout, virtual_timeout, leaks, deadlock, max_blocking)
+                }
+                (timeout, virtual_timeout, leaks, deadlock, max_blocking) => {
+                    let problem = [
+                        timeout.err(),
+                        virtual_timeout.err(),
+                        leaks.err(),
+                        deadlock.err(),
+                        max_blocking.err(),
+                    ];
+                    let first = problem.into_iter().flatten().next().unwrap_or_default();
+                    return refuse(first);
+                }
+            };
         Ok(Settings {
             paused_clock,
             flavor: options.flavor,
@@ -126,10 +136,10 @@ fn explicit_or_environment<T: Copy>(
     explicit: Option<T>,
     environment: &Result<Option<T>, String>,
     default: T,
-) -> Result<T, String> {
+) -> Result<T, &str> {
     match (explicit, environment) {
         (Some(explicit), _) => Ok(explicit),
         (None, Ok(from_environment)) => Ok(from_environment.unwrap_or(default)),
-        (None, Err(problem)) => Err(problem.clone()),
+        (None, Err(problem)) => Err(problem),
     }
 }
