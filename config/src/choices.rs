@@ -208,6 +208,72 @@ impl MaxBlocking {
     }
 }
 
+/// How long the paused clock waits, while real I/O is in play, before it jumps to the next timer: `io_grace = "..."`,
+/// environment `WS_TEST_IO_GRACE`. A peer outside the test's runtime (a server on its own thread, a child process, a
+/// real socket) answers in real time, while a paused clock would jump to the next timer the moment every task waits:
+/// a `timeout(5s, ..)` around a real reply would elapse at once. While real I/O is in play, the clock jumps only once
+/// the runtime has been idle for the grace, in real time, since its last jump: a reply that arrives within it is
+/// handled first.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// // A server on its own thread and runtime, answering in real time.
+/// let server = std::thread::spawn(|| {
+///     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+///     let address = listener.local_addr().unwrap();
+///     (address, std::thread::spawn(move || drop(listener.accept())))
+/// });
+/// let (address, accepting) = server.join().unwrap();
+/// ws_test::Builder::new("connects_in_real_time")
+///     .io_grace(ws_test::IoGrace::Always(Duration::from_millis(20)))
+///     .run(async move {
+///         let connecting = tokio::net::TcpStream::connect(address);
+///         tokio::time::timeout(Duration::from_secs(5), connecting).await.unwrap().unwrap();
+///     });
+/// accepting.join().unwrap();
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum IoGrace {
+    /// The grace applies once real I/O is in play, with [`DEFAULT_IO_GRACE`]: `"auto"`, the default. With
+    /// `--cfg tokio_unstable` any socket or child process of the runtime counts; on stable, ws-test's own
+    /// `ws::Server`, and a body that creates a socket, a listener or a child process itself.
+    #[default]
+    Auto,
+    /// From the start, with this grace: a duration, `"20ms"`. For real I/O ws-test cannot see (a socket made in a
+    /// helper, on stable Rust).
+    Always(Duration),
+    /// Never: the clock jumps at once, as tokio's paused clock does; `"off"`.
+    Off,
+}
+
+/// The grace [`IoGrace::Auto`] waits: long enough for a reply over loopback on a loaded machine, short enough that each
+/// jump of the clock costs little real time (measured, BENCHMARKS.md).
+///
+/// ```
+/// assert_eq!(ws_test_config::DEFAULT_IO_GRACE, std::time::Duration::from_millis(5));
+/// ```
+pub const DEFAULT_IO_GRACE: Duration = Duration::from_millis(5);
+
+impl IoGrace {
+    /// `"auto"`, `"off"`, or a duration, as the attribute and `WS_TEST_IO_GRACE` write it.
+    ///
+    /// # Errors
+    ///
+    /// What is wrong with the text, listing what is accepted.
+    #[doc(hidden)]
+    pub fn from_text(text: &str) -> Result<IoGrace, String> {
+        match text {
+            "auto" => Ok(IoGrace::Auto),
+            "off" => Ok(IoGrace::Off),
+            grace => crate::parse_duration(grace)
+                .map(IoGrace::Always)
+                .map_err(|problem| format!("expected \"auto\", \"off\" or a grace; {problem}")),
+        }
+    }
+}
+
 impl Default for MaxBlocking {
     fn default() -> MaxBlocking {
         MaxBlocking::DEFAULT
@@ -261,6 +327,22 @@ mod tests {
             Flavor::from_name("basic_scheduler"),
             Err("The `basic_scheduler` runtime flavor has been renamed to `current_thread`.".into())
         );
+    }
+
+    #[test]
+    fn io_grace_is_auto_off_or_a_grace() {
+        assert_eq!(IoGrace::from_text("auto"), Ok(IoGrace::Auto));
+        assert_eq!(IoGrace::from_text("off"), Ok(IoGrace::Off));
+        assert_eq!(
+            IoGrace::from_text("20ms"),
+            Ok(IoGrace::Always(Duration::from_millis(20)))
+        );
+        let error = IoGrace::from_text("sometimes").expect_err("not a grace");
+        assert!(
+            error.starts_with("expected \"auto\", \"off\" or a grace; `sometimes` is not a duration"),
+            "{error}"
+        );
+        assert_eq!(IoGrace::default(), IoGrace::Auto);
     }
 
     #[test]

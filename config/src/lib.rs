@@ -17,7 +17,10 @@ mod choices;
 mod duration;
 mod names;
 
-pub use choices::{DEFAULT_TIMEOUT, DEFAULT_VIRTUAL_TIMEOUT, Deadlock, Flavor, Leaks, MaxBlocking, UnhandledPanic};
+pub use choices::{
+    DEFAULT_IO_GRACE, DEFAULT_TIMEOUT, DEFAULT_VIRTUAL_TIMEOUT, Deadlock, Flavor, IoGrace, Leaks, MaxBlocking,
+    UnhandledPanic,
+};
 #[doc(hidden)]
 pub use duration::DURATION_FORMAT_HELP;
 pub use duration::{MAX_BUDGET, budget_text, parse_duration};

@@ -11,7 +11,7 @@ use std::time::Duration;
 use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::ext::IdentExt;
-use ws_test_config::{Deadlock, Flavor, Leaks, MaxBlocking, Named, UnhandledPanic, parse_duration};
+use ws_test_config::{Deadlock, Flavor, IoGrace, Leaks, MaxBlocking, Named, UnhandledPanic, parse_duration};
 
 use crate::errors::Errors;
 
@@ -43,6 +43,7 @@ pub(crate) struct Arguments {
     pub(crate) virtual_timeout: Option<Located<Duration>>,
     pub(crate) deadlock: Option<Located<Deadlock>>,
     pub(crate) max_blocking: Option<Located<MaxBlocking>>,
+    pub(crate) io_grace: Option<Located<IoGrace>>,
 }
 
 /// One argument the attribute knows: its name, a correct value to show in messages, and how to read it.
@@ -114,6 +115,11 @@ const ARGUMENTS: &[Argument] = &[
         name: "max_blocking",
         example: "\"1s\"",
         read: |arguments, written| set(&mut arguments.max_blocking, written, written.max_blocking()?),
+    },
+    Argument {
+        name: "io_grace",
+        example: "\"20ms\"",
+        read: |arguments, written| set(&mut arguments.io_grace, written, written.io_grace()?),
     },
 ];
 
@@ -313,6 +319,11 @@ impl Written {
     fn max_blocking(&self) -> syn::Result<MaxBlocking> {
         MaxBlocking::from_text(&self.string()?)
             .map_err(|problem| self.error(format!("Failed to parse value of `max_blocking`: {problem}")))
+    }
+
+    fn io_grace(&self) -> syn::Result<IoGrace> {
+        IoGrace::from_text(&self.string()?)
+            .map_err(|problem| self.error(format!("Failed to parse value of `io_grace`: {problem}")))
     }
 
     fn crate_path(&self) -> syn::Result<CratePath> {

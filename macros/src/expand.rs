@@ -12,14 +12,19 @@ use std::time::Duration;
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::ext::IdentExt;
-use ws_test_config::{MaxBlocking, Named};
+use ws_test_config::{IoGrace, MaxBlocking, Named};
 
 use crate::args::{Arguments, CratePath};
 use crate::item::{self, TestFunction};
 
 /// A well-formed test.
-/// `body_pauses`: the body calls tokio's `pause()` itself.
-pub(crate) fn test(function: &TestFunction, arguments: &Arguments, body_pauses: bool) -> TokenStream {
+/// What the macro found in the body: it calls tokio's `pause()` itself; it creates a socket or a child process.
+pub(crate) struct BodyFacts {
+    pub(crate) pauses: bool,
+    pub(crate) real_io: bool,
+}
+
+pub(crate) fn test(function: &TestFunction, arguments: &Arguments, body: &BodyFacts) -> TokenStream {
     let crate_path = match arguments.crate_path.as_ref().map(|located| &located.value) {
         Some(CratePath::WsTest(path)) => path.to_token_stream(),
         _ => quote!(::ws_test),
@@ -40,7 +45,7 @@ pub(crate) fn test(function: &TestFunction, arguments: &Arguments, body_pauses: 
         },
         None => TokenStream::new(),
     };
-    let builder_calls = builder_calls(arguments, body_pauses, &crate_path);
+    let builder_calls = builder_calls(arguments, body, &crate_path);
     let test_name = format!("::{}", function.signature.ident.unraw());
     let body = function.body_block();
     let mut signature = function.signature.clone();
@@ -97,7 +102,7 @@ fn without_test_attributes(function: &TestFunction) -> impl Iterator<Item = &syn
         .filter(|attribute| !item::is_test_attribute(attribute))
 }
 
-fn builder_calls(arguments: &Arguments, body_pauses: bool, crate_path: &TokenStream) -> TokenStream {
+fn builder_calls(arguments: &Arguments, body: &BodyFacts, crate_path: &TokenStream) -> TokenStream {
     let mut calls = TokenStream::new();
     if let Some(flavor) = &arguments.flavor {
         let flavor = variant(flavor.value);
@@ -114,7 +119,7 @@ fn builder_calls(arguments: &Arguments, body_pauses: bool, crate_path: &TokenStr
         }
         // The test pauses the clock itself, as tokio's own time tests do: start in real time so that its
         // `pause()` does not panic with "time is already frozen".
-        None if body_pauses => calls.extend(quote!(.start_paused(false))),
+        None if body.pauses => calls.extend(quote!(.start_paused(false))),
         None => {}
     }
     if let Some(unhandled_panic) = &arguments.unhandled_panic {
@@ -146,6 +151,22 @@ fn builder_calls(arguments: &Arguments, body_pauses: bool, crate_path: &TokenStr
             _ => quote!(Off),
         };
         calls.extend(quote!(.max_blocking(#crate_path::MaxBlocking::#limit)));
+    }
+    match &arguments.io_grace {
+        Some(io_grace) => {
+            let grace = match io_grace.value {
+                IoGrace::Always(grace) => {
+                    let grace = duration_tokens(grace);
+                    quote!(Always(#grace))
+                }
+                IoGrace::Off => quote!(Off),
+                _ => quote!(Auto),
+            };
+            calls.extend(quote!(.io_grace(#crate_path::IoGrace::#grace)));
+        }
+        // The body makes real I/O itself, where the runtime cannot see it on stable Rust: the clock waits for it.
+        None if body.real_io => calls.extend(quote!(.real_io_in_body())),
+        None => {}
     }
     if let Some(virtual_timeout) = &arguments.virtual_timeout {
         let duration = duration_tokens(virtual_timeout.value);

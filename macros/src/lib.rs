@@ -39,9 +39,12 @@ fn entry(arguments: proc_macro2::TokenStream, item: proc_macro2::TokenStream) ->
     let shape = function.check_shape();
     errors.extend(shape.errors);
     let (mut arguments, mut argument_errors) = args::Arguments::parse(arguments);
-    let body_pauses = scan::calls_time_pause(function.body_tokens());
+    let body = expand::BodyFacts {
+        pauses: scan::calls_time_pause(function.body_tokens()),
+        real_io: scan::makes_real_io(function.body_tokens()),
+    };
     if argument_errors.is_empty() {
-        argument_errors = validate::validate(&arguments, body_pauses);
+        argument_errors = validate::validate(&arguments, body.pauses);
     }
     if !argument_errors.is_empty() {
         // The test is still emitted, with default arguments, so that an editor keeps resolving names in its body
@@ -64,7 +67,7 @@ fn entry(arguments: proc_macro2::TokenStream, item: proc_macro2::TokenStream) ->
         }
     }
     let mut expanded = if shape.is_test {
-        expand::test(&function, &arguments, body_pauses)
+        expand::test(&function, &arguments, &body)
     } else {
         expand::ordinary(&function)
     };

@@ -26,6 +26,37 @@ pub(crate) fn calls_time_pause(body: impl Iterator<Item = TokenTree> + Clone) ->
     found
 }
 
+/// Whether the body creates real I/O itself: a socket, a listener, a WebSocket client connection, a child process.
+/// A peer outside the runtime then answers in real time, and the paused clock must wait for it (see `io_grace`). On
+/// stable Rust the runtime cannot count its sockets, so the body's own words are the best evidence; a name that only
+/// looks alike costs a few milliseconds of real time per jump of the clock, nothing more.
+pub(crate) fn makes_real_io(body: impl Iterator<Item = TokenTree> + Clone) -> bool {
+    const REAL_IO: &[&str] = &[
+        "TcpStream",
+        "TcpListener",
+        "TcpSocket",
+        "UdpSocket",
+        "UnixStream",
+        "UnixListener",
+        "UnixDatagram",
+        "connect_async",
+        "connect_async_with_config",
+    ];
+    fn search(tokens: &[TokenTree]) -> bool {
+        tokens.iter().enumerate().any(|(index, token)| match token {
+            TokenTree::Ident(name) => {
+                let name = name.to_string();
+                REAL_IO.contains(&name.as_str())
+                    || (name == "Command"
+                        && matches!(tokens.get(index.wrapping_sub(3)), Some(TokenTree::Ident(module)) if module == "process"))
+            }
+            TokenTree::Group(group) => search(&group.stream().into_iter().collect::<Vec<_>>()),
+            _ => false,
+        })
+    }
+    search(&body.collect::<Vec<_>>())
+}
+
 /// A call of `std::thread::sleep` in the body whose argument is a duration literal of at least `limit`: certainly a
 /// blocked event loop. Closures handed to `spawn_blocking`, `block_in_place` or a thread's `spawn` do not run on the
 /// event loop and are not searched. Anything the macro cannot measure (a variable, a short literal, a helper) is left
@@ -267,6 +298,21 @@ mod tests {
 
     fn body_pauses(source: &str) -> bool {
         calls_time_pause(tokens(source).into_iter())
+    }
+
+    #[test]
+    fn sees_sockets_and_child_processes_the_body_creates() {
+        let real_io = |source: &str| makes_real_io(tokens(source).into_iter());
+        assert!(real_io("let stream = tokio::net::TcpStream::connect(address).await?;"));
+        assert!(real_io(
+            "let listener = TcpListener::bind(\"127.0.0.1:0\").await.unwrap();"
+        ));
+        assert!(real_io("let (socket, _) = connect_async(url).await.unwrap();"));
+        assert!(real_io("let child = tokio::process::Command::new(\"sleep\").spawn();"));
+        assert!(real_io("tokio::spawn(async move { UdpSocket::bind(a).await })"));
+        assert!(!real_io("let (client, server) = ws_test::ws::pair();"));
+        assert!(!real_io("let command = Command::new();"));
+        assert!(!real_io("tokio::time::sleep(d).await;"));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Mistakes that only show when the arguments are compared with each other. Judged only once every argument was
 //! read: with a misspelled flavor, "worker_threads requires multi_thread" would blame the wrong argument.
 
-use ws_test_config::{Deadlock, Flavor, UnhandledPanic};
+use ws_test_config::{Deadlock, Flavor, IoGrace, UnhandledPanic};
 
 use crate::args::Arguments;
 use crate::errors::Errors;
@@ -39,6 +39,14 @@ pub(crate) fn validate(arguments: &Arguments, body_pauses: bool) -> Errors {
                     .deadlock
                     .as_ref()
                     .filter(|argument| argument.value == Deadlock::Deny)
+                    .map(|argument| &argument.tokens),
+            ),
+            (
+                "io_grace",
+                arguments
+                    .io_grace
+                    .as_ref()
+                    .filter(|argument| argument.value != IoGrace::Off)
                     .map(|argument| &argument.tokens),
             ),
         ];

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::future::Future;
 use std::time::Duration;
 
-use crate::config::{Deadlock, Flavor, Leaks, MaxBlocking, Options, UnhandledPanic};
+use crate::config::{Deadlock, Flavor, IoGrace, Leaks, MaxBlocking, Options, UnhandledPanic};
 use crate::harness;
 
 /// Runs one test on a fresh tokio runtime of its own, with a virtual clock and a real-time budget.
@@ -202,6 +202,28 @@ impl Builder {
     /// ```
     pub fn max_blocking(mut self, limit: MaxBlocking) -> Builder {
         self.options.max_blocking = Some(limit);
+        self
+    }
+
+    /// How long the paused clock waits for real I/O before it jumps; `io_grace = "..."`. Without it:
+    /// `WS_TEST_IO_GRACE` when set, else [`IoGrace::Auto`]. See [`IoGrace`]. Needs the paused clock, like
+    /// [`virtual_timeout`](Self::virtual_timeout), unless [`IoGrace::Off`].
+    ///
+    /// ```
+    /// ws_test::Builder::new("jumps_at_once")
+    ///     .io_grace(ws_test::IoGrace::Off)
+    ///     .run(async { tokio::time::sleep(std::time::Duration::from_secs(60)).await });
+    /// ```
+    pub fn io_grace(mut self, grace: IoGrace) -> Builder {
+        self.options.io_grace = Some(grace);
+        self
+    }
+
+    /// What `#[ws_test]` calls when the body creates a socket, a listener or a child process itself: real I/O is in
+    /// play from the start, for [`IoGrace::Auto`]. Not part of the API.
+    #[doc(hidden)]
+    pub fn real_io_in_body(mut self) -> Builder {
+        self.options.real_io_in_body = true;
         self
     }
 

@@ -5,8 +5,10 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
-pub(crate) use ws_test_config::{DEFAULT_TIMEOUT, DEFAULT_VIRTUAL_TIMEOUT, MAX_BUDGET, Named, parse_duration};
-pub use ws_test_config::{Deadlock, Flavor, Leaks, MaxBlocking, UnhandledPanic};
+pub(crate) use ws_test_config::{
+    DEFAULT_IO_GRACE, DEFAULT_TIMEOUT, DEFAULT_VIRTUAL_TIMEOUT, MAX_BUDGET, Named, parse_duration,
+};
+pub use ws_test_config::{Deadlock, Flavor, IoGrace, Leaks, MaxBlocking, UnhandledPanic};
 
 /// The settings as given: `None` means "not given", to be taken from the environment or the default when the test
 /// starts.
@@ -23,6 +25,9 @@ pub(crate) struct Options {
     pub(crate) virtual_timeout: Option<Duration>,
     pub(crate) deadlock: Option<Deadlock>,
     pub(crate) max_blocking: Option<MaxBlocking>,
+    pub(crate) io_grace: Option<IoGrace>,
+    /// The attribute saw the body create a socket or a child process itself.
+    pub(crate) real_io_in_body: bool,
 }
 
 impl Options {
@@ -39,6 +44,8 @@ impl Options {
             virtual_timeout: None,
             deadlock: None,
             max_blocking: None,
+            io_grace: None,
+            real_io_in_body: false,
         }
     }
 }

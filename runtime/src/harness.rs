@@ -14,7 +14,7 @@ use crate::observe::clock::Clocks;
 use crate::observe::monitor;
 #[cfg(tokio_unstable)]
 use crate::observe::spawn_locations::SpawnLocations;
-use crate::report::{self, Failure};
+use crate::report::{self, ClockReading, Failure};
 use crate::setup::interrupt::Interrupt;
 use crate::setup::registry;
 use crate::setup::runtime::TestRuntime;
@@ -69,8 +69,10 @@ fn run_observed<T>(options: Options, body: Pin<Box<dyn Future<Output = T> + '_>>
     // One registration for all the test's probes: the monitor's list is a lock every test takes.
     let watching = monitor::watch(test.probes.take());
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-        runtime.block_on(test.interrupt.run_until_fired(body))
+        runtime.block_on(test.interrupt.run_until_fired(body, &test.activity))
     }));
+    // The report shows the clocks when the body ended: shutting the runtime down may still move the paused clock.
+    let clocks_at_end = test.clocks.read();
     let end = match &outcome {
         Ok(Ok(_)) => BodyEnd::Completed,
         Ok(Err(_)) => BodyEnd::Interrupted,
@@ -90,7 +92,7 @@ fn run_observed<T>(options: Options, body: Pin<Box<dyn Future<Output = T> + '_>>
     drop(guards);
     drop(watching);
     drop(registration);
-    conclude(&test, outcome, findings)
+    conclude(&test, clocks_at_end, outcome, findings)
 }
 
 /// Runs every task that is ready, and those they wake, as far as they get without the clock moving, so that a task
@@ -121,6 +123,7 @@ fn let_ready_tasks_finish(runtime: &TestRuntime, test: &TestContext) {
 #[track_caller]
 fn conclude<T>(
     test: &TestContext,
+    clocks: ClockReading,
     outcome: Result<Result<T, Failure>, Box<dyn Any + Send>>,
     findings: Vec<Failure>,
 ) -> T {
@@ -128,7 +131,6 @@ fn conclude<T>(
         Ok(Ok(output)) if findings.is_empty() => {
             // Through libtest's capture: shown with `--nocapture`, so a run shows what virtual time saves. Written
             // with plain integers in one call: every passing test pays for this line.
-            let clocks = test.clocks.read();
             let (virtual_elapsed, real_elapsed) = (clocks.virtual_elapsed, clocks.real_elapsed);
             println!(
                 "ws-test: `{}` passed (virtual {}.{:03}s, real {}.{:03}s)",
@@ -155,10 +157,7 @@ fn conclude<T>(
         },
     };
     let failures: Vec<Failure> = first.into_iter().chain(findings).collect();
-    panic!(
-        "{}",
-        report::render(&test.settings.test_name, test.clocks.read(), &failures)
-    );
+    panic!("{}", report::render(&test.settings.test_name, clocks, &failures));
 }
 
 /// A panic of the body that needs explaining: `tokio::time::pause()` on the clock `#[ws_test]` paused already,

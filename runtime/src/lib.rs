@@ -35,7 +35,9 @@
 //! # Features
 //!
 //! - `ws` (default): the in-memory WebSocket transport ([`ws`]) and its assertions, on `tokio-tungstenite` (without
-//!   TLS or its own TCP connector). Without it, the crate depends on tokio and `futures-core` only.
+//!   TLS or its own TCP connector), and [`ws::Server`], a real one for clients that dial a URL. Without it, the crate
+//!   depends on tokio and `futures-core` only.
+//! - `http`: [`http::serve`], an axum app (any tower service) served in memory, WebSocket routes included, on hyper.
 //!
 //! Building with `RUSTFLAGS="--cfg tokio_unstable"` adds each leaked task's spawn location to leak reports.
 //!
@@ -43,18 +45,20 @@
 //! See the README for the migration from `#[tokio::test]` and a table of every argument.
 #![deny(missing_docs)]
 
-// The layers, each using only those above it (ARCHITECTURE.md draws them; tests/tests/layout.rs keeps them so):
+// The modules form layers, each using only those below it: lock and config, report, observe, setup; then guards,
+// assertions and body; harness and ws; builder and http. ARCHITECTURE.md draws them; tests/tests/layout.rs keeps them.
+mod assertions;
+mod body;
 mod builder;
 mod config;
 mod guards;
 mod harness;
+#[cfg(feature = "http")]
+pub mod http;
 mod lock;
 mod observe;
 mod report;
 mod setup;
-// What test bodies use, on top of `setup`:
-mod assertions;
-mod body;
 #[cfg(feature = "ws")]
 pub mod ws;
 
@@ -63,7 +67,7 @@ pub use body::background::background;
 pub use body::settle::settle;
 pub use builder::Builder;
 #[doc(inline)]
-pub use config::{Deadlock, Flavor, Leaks, MaxBlocking, UnhandledPanic};
+pub use config::{Deadlock, Flavor, IoGrace, Leaks, MaxBlocking, UnhandledPanic};
 pub use guards::STUCK_EXIT_CODE;
 
 /// Runs an `async fn` test on a fresh tokio runtime with a paused, auto-advancing clock and a real-time budget.
@@ -83,6 +87,7 @@ pub use guards::STUCK_EXIT_CODE;
 /// | `deadlock` | `"deny"`, `"off"` (paused clock only) | `WS_TEST_DEADLOCK`, else `"deny"` |
 /// | `max_blocking` | `"250ms"`, `"off"`: how long the runtime's thread may be blocked (Linux) | `WS_TEST_MAX_BLOCKING`, else `"250ms"` |
 /// | `leaks` | `"deny"`, `"warn"`, `"allow"`: tasks still alive at the end | `WS_TEST_LEAKS`, else `"deny"` |
+/// | `io_grace` | `"auto"`, `"off"`, `"20ms"`: how long the paused clock waits for real I/O | `WS_TEST_IO_GRACE`, else `"auto"` |
 ///
 /// ```
 /// use std::time::Duration;
@@ -122,7 +127,7 @@ pub mod __private {
     pub use crate::ws::{expect_binary, expect_close, expect_text};
 }
 
-// The README's Rust examples are compiled and run as doctests, so the README stays true.
-#[cfg(all(doctest, feature = "ws"))]
+// The README's Rust examples are compiled and run as doctests, so the README stays true. They use every feature.
+#[cfg(all(doctest, feature = "http"))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeExamples;

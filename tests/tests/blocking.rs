@@ -169,3 +169,39 @@ fn blocked_seconds(message: &str) -> f64 {
     let end = start + message[start..].find('s').expect("seconds");
     message[start..end].parse().expect("a number")
 }
+
+/// Printing a panic's backtrace runs on the runtime's thread (a quarter of a second on a loaded machine with
+/// `RUST_BACKTRACE=1`), and is not the test blocking its event loop. A chained hook that takes 400 ms stands in for a
+/// slow backtrace, deterministically; the process-wide hook is replaced, so this runs alone, in a child process.
+#[test]
+#[ignore = "run by time_in_the_panic_machinery_is_not_a_blocked_event_loop in a child process"]
+fn panics_behind_a_slow_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        std::thread::sleep(Duration::from_millis(400));
+        eprintln!("the slow hook saw: {info}");
+    }));
+    Builder::new("blocking::panics_slowly")
+        .max_blocking(MaxBlocking::Limit(Duration::from_millis(100)))
+        .run(async {
+            tokio::spawn(async { panic!("the task's panic") });
+            tokio::task::yield_now().await;
+            panic!("the body's panic");
+        });
+}
+
+#[test]
+fn time_in_the_panic_machinery_is_not_a_blocked_event_loop() {
+    let child = run_ignored_test("panics_behind_a_slow_hook", &[("RUST_BACKTRACE", "full")]);
+    child.assert_failed_with("test `blocking::panics_slowly` failed in 2 ways (virtual 0.000s, real ");
+    assert!(
+        child.stderr.contains("1. panicked: the body's panic") && child.stderr.contains("2. a spawned task panicked"),
+        "{}",
+        child.stderr
+    );
+    assert!(!child.stderr.contains("event loop blocked"), "{}", child.stderr);
+    assert!(
+        child.real_time >= Duration::from_millis(800),
+        "both hooks ran: {:?}",
+        child.real_time
+    );
+}

@@ -31,9 +31,9 @@ fn a_body_waiting_on_its_own_channel_fails_in_half_a_second() {
     assert_eq!(
         help,
         "each waits for something only another waiting task could do (a message from a sender that is alive but \
-         never sends, a lock, a Notify), so nothing will ever happen. Look at what the body awaits and who should \
-         wake it. If it waits for real I/O or a thread outside tokio that needs more than 500ms, use start_paused = \
-         false, or deadlock = \"off\" for this test (WS_TEST_DEADLOCK=off for a whole run)."
+         never sends, a lock, a Notify, a handler that never answers), so nothing will ever happen. Look at what the \
+         body awaits and who should wake it. If it waits for real I/O or a thread outside tokio that needs more than \
+         500ms, use start_paused = false, or deadlock = \"off\" for this test (WS_TEST_DEADLOCK=off for a whole run)."
     );
     assert!(real_time >= Duration::from_millis(500), "too early: {real_time:?}");
     assert!(

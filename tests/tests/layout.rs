@@ -12,8 +12,8 @@ const LAYERS: &[&[&str]] = &[
     &["observe"],
     &["setup"],
     &["guards", "assertions", "body"],
-    &["harness", "ws", "http"],
-    &["builder"],
+    &["harness", "ws"],
+    &["builder", "http"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

@@ -155,6 +155,44 @@ fn a_stream_that_never_ends_fails_assert_end_with_no_real_waiting() {
     assert!(real_time < Duration::from_secs(1), "took {real_time:?}");
 }
 
+/// `futures::stream::unfold`, the usual way to write a test stream, panics when polled after its end, as the
+/// `Stream` contract allows: `assert_end!` checks the end only.
+#[ws_test]
+async fn assert_end_checks_the_end_only_as_the_stream_contract_promises() {
+    let mut countdown = Box::pin(futures_util::stream::unfold(2u8, |left| async move {
+        (left > 0).then(|| (left, left - 1))
+    }));
+    assert_next_eq!(countdown, 2);
+    assert_next_eq!(countdown, 1);
+    assert_end!(countdown);
+    let mut not_fused = NotFused {
+        ended: false,
+        after_end: AfterEnd::YieldsAgain,
+    };
+    assert_end!(not_fused, within = Duration::from_secs(1));
+}
+
+#[ws_test]
+async fn assert_end_fused_passes_on_a_fused_stream() {
+    let (sender, mut feed) = silent();
+    drop(sender);
+    assert_end!(feed, fused);
+    assert_end!(feed, fused, within = Duration::from_secs(1));
+}
+
+#[test]
+fn an_unfold_stream_is_not_fused() {
+    let (message, _) = fails(async {
+        let mut countdown = Box::pin(futures_util::stream::unfold(0u8, |_| async { None::<(u8, u8)> }));
+        assert_end!(countdown, fused);
+    });
+    assert_eq!(
+        message,
+        "the stream `countdown` is not fused: it ended (returned None), then panicked (Unfold must not be polled after \
+         it returned `Poll::Ready(None)`) when polled again at virtual 0.000s"
+    );
+}
+
 #[test]
 fn a_stream_that_yields_after_its_end_is_not_fused() {
     let (message, _) = fails(async {
@@ -162,7 +200,7 @@ fn a_stream_that_yields_after_its_end_is_not_fused() {
             ended: false,
             after_end: AfterEnd::YieldsAgain,
         };
-        assert_end!(feed);
+        assert_end!(feed, fused);
     });
     assert_eq!(
         message,
@@ -178,7 +216,7 @@ fn a_stream_that_panics_after_its_end_is_not_fused() {
             ended: false,
             after_end: AfterEnd::Panics,
         };
-        assert_end!(feed);
+        assert_end!(feed, fused);
     });
     assert_eq!(
         message,

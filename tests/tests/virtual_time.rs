@@ -115,3 +115,39 @@ fn ws_test_virtual_timeout_sets_the_default() {
     run_ignored_test("two_virtual_hours", &[("WS_TEST_VIRTUAL_TIMEOUT", "30m")])
         .assert_failed_with("ran past its virtual_timeout of 30m");
 }
+
+/// tokio's own `time_timeout::timeout_is_not_exhausted_by_future`: a future that is always ready never lets the
+/// runtime idle, so the paused clock would never reach the timeout; once the runtime has computed without a break for a
+/// while, the clock moves with the CPU time it spends, as real time would.
+#[ws_test]
+async fn a_runtime_that_never_idles_still_reaches_its_timeouts() {
+    let real = std::time::Instant::now();
+    let fut = tokio::time::timeout(Duration::from_millis(1), async {
+        let mut buffer = [0u8; 1];
+        loop {
+            use tokio::io::AsyncReadExt;
+            let _ = tokio::io::empty().read(&mut buffer).await;
+        }
+    });
+    assert!(fut.await.is_err());
+    assert!(
+        real.elapsed() < Duration::from_secs(10),
+        "the timeout fired after {:?} of real time",
+        real.elapsed()
+    );
+}
+
+/// Computing between two waits, as tests do, leaves the virtual clock exactly where the timers put it.
+#[ws_test]
+async fn a_short_computation_keeps_virtual_times_exact() {
+    let start = tokio::time::Instant::now();
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let computing = std::time::Instant::now();
+        let mut spin = 0u64;
+        while computing.elapsed() < Duration::from_millis(30) {
+            spin = std::hint::black_box(spin.wrapping_add(1));
+        }
+    }
+    assert_eq!(start.elapsed(), Duration::from_secs(3));
+}

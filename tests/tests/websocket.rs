@@ -108,6 +108,35 @@ async fn a_close_initiated_by_the_server_is_seen_by_the_client() {
     closing.await.expect("the server task ends").expect("closed");
 }
 
+/// The side that receives a Close frame is done once it has replied, though its peer, alive, never ends the
+/// connection; the side that started the close then receives the reply and the end.
+#[ws_test]
+async fn the_receiver_of_a_close_is_done_once_it_has_replied() {
+    let (mut client, mut server) = ws::pair();
+    let start = tokio::time::Instant::now();
+    server.close(None).await.expect("the Close frame is sent");
+    assert_close!(client);
+    assert_eq!(start.elapsed(), Duration::ZERO, "no waiting for a connection's end");
+    assert_close!(server, ended);
+    assert_eq!(start.elapsed(), Duration::ZERO);
+}
+
+#[test]
+fn ended_waits_for_the_end_of_the_connection_and_says_when_it_does_not_come() {
+    let message = fails(async {
+        let (mut client, mut server) = ws::pair();
+        server.close(None).await.expect("the Close frame is sent");
+        // The server holds the connection open and never reads the reply.
+        assert_close!(client, ended, within = Duration::from_secs(2));
+        drop(server);
+    });
+    assert_eq!(
+        message,
+        "expected the end of the connection after its Close frame from `client` within 2s (virtual), but nothing \
+         came at virtual 2.000s"
+    );
+}
+
 #[test]
 fn a_server_that_drops_the_connection_without_close_fails_assert_close() {
     let message = fails(async {

@@ -98,8 +98,8 @@ pub fn mismatch<T: Debug>(name: &str, pattern: &str, item: &T) -> String {
     )
 }
 
-/// `assert_end!`: the stream ends before the deadline and, polled once more, still reports its end.
-pub async fn end<S>(stream: &mut S, name: &str, within: Duration) -> Result<(), String>
+/// `assert_end!`: the stream ends before the deadline; with `fused`, polled once more, it still reports its end.
+pub async fn end<S>(stream: &mut S, name: &str, within: Duration, fused: bool) -> Result<(), String>
 where
     S: Stream + Unpin,
     S::Item: Debug,
@@ -112,8 +112,10 @@ where
             ));
         }
         Next::StillPending => return Err(still_pending(name, "the end of", within)),
+        Next::Ended if !fused => return Ok(()),
         Next::Ended => {}
     }
+    // `Stream` leaves a poll after the end unspecified; only a stream that claims to be fused promises `None` again.
     let again = poll_fn(|context| {
         let poll = panic::catch_unwind(AssertUnwindSafe(|| Pin::new(&mut *stream).poll_next(context)));
         Poll::Ready(poll)
@@ -273,9 +275,13 @@ macro_rules! assert_next_matches {
     };
 }
 
-/// Fails unless the stream ends (returns `None`) before the deadline and, polled once more, still returns `None`: a
-/// stream that yields again or panics after its end is not fused, and fails with a message that says so. Same
-/// deadline rule as [`assert_next!`](crate::assert_next).
+/// Fails unless the stream ends (returns `None`) before the deadline. Same deadline rule as
+/// [`assert_next!`](crate::assert_next).
+///
+/// That is all the `Stream` contract promises: what a stream does when polled again after its end is up to it, and
+/// `futures::stream::unfold`, the usual way to write a test stream, panics. `assert_end!(stream, fused)` (with or
+/// without `within = ...`) also polls once more and fails unless the stream still returns `None`, as a
+/// `FusedStream` must: a stream that yields again, returns `Pending` or panics fails with a message that says so.
 ///
 /// ```
 /// use ws_test::{assert_end, assert_next, ws_test};
@@ -292,11 +298,32 @@ macro_rules! assert_next_matches {
 /// }
 /// # the_feed_closes_after_its_last_tick();
 /// ```
+///
+/// A channel's stream is fused, and can say so:
+///
+/// ```
+/// use ws_test::{assert_end, ws_test};
+///
+/// #[ws_test]
+/// async fn an_empty_feed_stays_ended() {
+///     let (ticks, receiver) = tokio::sync::mpsc::channel::<u32>(1);
+///     drop(ticks);
+///     let mut feed = tokio_stream::wrappers::ReceiverStream::new(receiver);
+///     assert_end!(feed, fused, within = std::time::Duration::from_secs(1));
+/// }
+/// # an_empty_feed_stays_ended();
+/// ```
 #[macro_export]
 macro_rules! assert_end {
+    ($stream:expr, fused $(, within = $within:expr)? $(,)?) => {
+        $crate::assert_end!(@check $stream, true, $crate::__deadline!($($within)?))
+    };
     ($stream:expr $(, within = $within:expr)? $(,)?) => {
+        $crate::assert_end!(@check $stream, false, $crate::__deadline!($($within)?))
+    };
+    (@check $stream:expr, $fused:expr, $within:expr) => {
         if let ::core::result::Result::Err(message) =
-            $crate::__private::end(&mut $stream, ::core::stringify!($stream), $crate::__deadline!($($within)?)).await
+            $crate::__private::end(&mut $stream, ::core::stringify!($stream), $within, $fused).await
         {
             ::core::panic!("{}", message);
         }

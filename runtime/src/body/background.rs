@@ -52,3 +52,16 @@ where
     test.add_service(name, handle.id(), handle.abort_handle());
     handle
 }
+
+/// Spawns a service of ws-test's own (an in-memory connection): a background service of the running test, or a
+/// plain task in a runtime that runs no test.
+#[cfg(feature = "http")]
+pub(crate) fn spawn_service<F>(name: String, service: F)
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let handle = tokio::spawn(service);
+    if let Some(test) = registry::current() {
+        test.add_service(name, handle.id(), handle.abort_handle());
+    }
+}

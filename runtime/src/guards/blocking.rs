@@ -166,7 +166,7 @@ impl Measurements {
             stretch.seen_asleep += now.duration_since(stretch.last_look);
         }
         stretch.last_look = now;
-        stretch.blocked = blocked_time(stretch, &sample, now);
+        stretch.blocked = blocked_time(stretch, &sample, now, self.activity.panic_time_in_stretch(now));
         if stretch.blocked > self.limit {
             over_limit.store(true, Ordering::SeqCst);
         }
@@ -187,11 +187,13 @@ impl Measurements {
     }
 }
 
-/// Real time less CPU time less run-queue wait; without run-queue figures, no more than the time seen asleep.
-fn blocked_time(stretch: &Stretch, now_sample: &UsageSample, now: Instant) -> Duration {
+/// Real time less CPU time less run-queue wait, less the time spent in the panic machinery (`in_panics`); without
+/// run-queue figures, no more than the time seen asleep.
+fn blocked_time(stretch: &Stretch, now_sample: &UsageSample, now: Instant, in_panics: Duration) -> Duration {
     let not_running = now
         .duration_since(stretch.started)
-        .saturating_sub(now_sample.cpu.saturating_sub(stretch.at_start.cpu));
+        .saturating_sub(now_sample.cpu.saturating_sub(stretch.at_start.cpu))
+        .saturating_sub(in_panics);
     match (now_sample.run_queue_wait, stretch.at_start.run_queue_wait) {
         (Some(wait_now), Some(wait_then)) => not_running.saturating_sub(wait_now.saturating_sub(wait_then)),
         _ => not_running.min(stretch.seen_asleep),
@@ -244,12 +246,12 @@ mod tests {
         let stretch = stretch_from(sample(100, Some(50)), started, 0);
         // 1 s of real time: 300 ms on the CPU and 200 ms waiting for it leave 500 ms blocked.
         assert_eq!(
-            blocked_time(&stretch, &sample(400, Some(250)), one_second_later),
+            blocked_time(&stretch, &sample(400, Some(250)), one_second_later, Duration::ZERO),
             Duration::from_millis(500)
         );
         // All of it on the CPU or in the run queue: nothing blocked, however long.
         assert_eq!(
-            blocked_time(&stretch, &sample(700, Some(450)), one_second_later),
+            blocked_time(&stretch, &sample(700, Some(450)), one_second_later, Duration::ZERO),
             Duration::ZERO
         );
     }
@@ -261,13 +263,30 @@ mod tests {
         // A loaded machine: 900 ms neither on the CPU nor (as far as anyone can tell) asleep.
         let waiting = stretch_from(sample(100, None), started, 0);
         assert_eq!(
-            blocked_time(&waiting, &sample(200, None), one_second_later),
+            blocked_time(&waiting, &sample(200, None), one_second_later, Duration::ZERO),
             Duration::ZERO
         );
         let sleeping = stretch_from(sample(100, None), started, 800);
         assert_eq!(
-            blocked_time(&sleeping, &sample(200, None), one_second_later),
+            blocked_time(&sleeping, &sample(200, None), one_second_later, Duration::ZERO),
             Duration::from_millis(800)
+        );
+    }
+
+    #[test]
+    fn time_in_the_panic_machinery_is_not_blocking() {
+        let started = Instant::now();
+        let one_second_later = started + Duration::from_secs(1);
+        let stretch = stretch_from(sample(100, Some(50)), started, 0);
+        // 500 ms blocked, 300 ms of which printing a panic's backtrace.
+        assert_eq!(
+            blocked_time(
+                &stretch,
+                &sample(400, Some(250)),
+                one_second_later,
+                Duration::from_millis(300)
+            ),
+            Duration::from_millis(200)
         );
     }
 }

@@ -17,12 +17,14 @@ use crate::observe::clock::Clocks;
 use crate::observe::monitor::Probe;
 use crate::report::{self, Failure};
 use crate::setup::interrupt::Interrupt;
+use crate::setup::registry::RunningTest;
 
 /// How long the runtime must stay parked, in real time, before that counts as a deadlock.
 pub(crate) const DEADLOCK_GRACE: Duration = Duration::from_millis(500);
 
 struct DeadlockProbe {
     activity: Arc<Activity>,
+    running: Arc<RunningTest>,
     clocks: Clocks,
     runtime: Handle,
     interrupt: Arc<Interrupt>,
@@ -39,6 +41,7 @@ pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
     }
     test.watch(Box::new(DeadlockProbe {
         activity: Arc::clone(&test.activity),
+        running: Arc::clone(&test.running),
         clocks: test.clocks.clone(),
         runtime: test.runtime.clone(),
         interrupt: Arc::clone(&test.interrupt),
@@ -71,25 +74,36 @@ impl Probe for DeadlockProbe {
         if now.duration_since(self.parked_since) >= DEADLOCK_GRACE {
             self.fired = true;
             let alive = self.runtime.metrics().num_alive_tasks();
-            self.interrupt.fire(deadlock_failure(alive));
+            self.interrupt.fire(deadlock_failure(alive, &self.running));
         }
     }
 }
 
-fn deadlock_failure(alive: usize) -> Failure {
+fn deadlock_failure(alive: usize, running: &RunningTest) -> Failure {
     let grace = report::budget_text(DEADLOCK_GRACE);
     let waiting = match alive {
         0 => "the body is waiting".to_string(),
         more => format!("the body and {} are all waiting", report::count(more, "task", "tasks")),
     };
+    let real_io = if running.real_io_seen() {
+        " Real I/O was in play (a socket, a child process): a peer outside the runtime did not answer either."
+    } else {
+        ""
+    };
     Failure {
         summary: format!("deadlocked: {waiting}, no timer is pending, and nothing arrived for {grace}"),
-        details: Vec::new(),
+        // Named services say what is waiting: an in-memory connection waits for its handler's answer.
+        details: running
+            .service_names()
+            .into_iter()
+            .map(|name| format!("still running: background service `{name}`"))
+            .collect(),
         help: format!(
             "each waits for something only another waiting task could do (a message from a sender that is alive but \
-             never sends, a lock, a Notify), so nothing will ever happen. Look at what the body awaits and who should \
-             wake it. If it waits for real I/O or a thread outside tokio that needs more than {grace}, use \
-             start_paused = false, or deadlock = \"off\" for this test (WS_TEST_DEADLOCK=off for a whole run)."
+             never sends, a lock, a Notify, a handler that never answers), so nothing will ever happen. Look at what \
+             the body awaits and who should wake it.{real_io} If it waits for real I/O or a thread outside tokio that \
+             needs more than {grace}, use start_paused = false, or deadlock = \"off\" for this test \
+             (WS_TEST_DEADLOCK=off for a whole run)."
         ),
     }
 }

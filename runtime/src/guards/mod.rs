@@ -3,11 +3,15 @@
 //! [`TestContext::watch`], observers of the runtime's idle points through `test.activity`), and returns the part that
 //! reports at the two points where the harness asks, if it has one. A guard may stop the body early by firing the
 //! test's interrupt, and stops watching when the harness is done with the test, after the runtime has shut down.
-//! Adding a guard: a new file with its `start`, and one line in [`start_all`].
+//! Adding a guard: a new file with its `start`, and one line in [`start_all`]. Two of them fail nothing and act on the
+//! clock instead: `busy_clock` keeps the clock of a runtime that never idles moving, as real time would, and
+//! `io_grace` holds it back while real I/O is in play, so that a real reply lands before the timer it races.
 
 #[cfg(target_os = "linux")]
 mod blocking;
+mod busy_clock;
 mod deadlock;
+mod io_grace;
 mod leaks;
 mod panics;
 mod virtual_time;
@@ -76,7 +80,7 @@ pub(crate) trait Guard {
 /// Every guard that applies to this test, in the order they report. (Pushed one by one: every test pays for this,
 /// and an iterator chain costs several times more in the debug builds tests run as.)
 pub(crate) fn start_all(test: &TestContext) -> Vec<Box<dyn Guard>> {
-    let mut guards = Vec::with_capacity(6);
+    let mut guards = Vec::with_capacity(8);
     let mut add = |guard: Option<Box<dyn Guard>>| {
         if let Some(guard) = guard {
             guards.push(guard);
@@ -89,5 +93,7 @@ pub(crate) fn start_all(test: &TestContext) -> Vec<Box<dyn Guard>> {
     add(deadlock::start(test));
     #[cfg(target_os = "linux")]
     add(blocking::start(test));
+    add(busy_clock::start(test));
+    add(io_grace::start(test));
     guards
 }

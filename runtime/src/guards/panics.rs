@@ -7,6 +7,9 @@
 //! `Handle::try_current()` names the runtime the task runs on, and `task::try_id()` tells a spawned task from the
 //! test's body (the body's own panic is the harness's to report). Records are kept in the test's entry of the
 //! registry of running tests, so tests running in parallel never see each other's panics.
+//!
+//! The hook also times the hooks it chains to on the runtime's own thread (printing a backtrace can take a quarter of
+//! a second on a loaded machine), so that the blocked-event-loop guard does not take that time for the test's.
 
 use std::panic::PanicHookInfo;
 use std::sync::{Arc, Once, Weak};
@@ -17,7 +20,7 @@ use crate::config::UnhandledPanic;
 use crate::guards::{Guard, TestContext};
 use crate::report::{self, Failure};
 use crate::setup::interrupt::Interrupt;
-use crate::setup::registry::{self, TaskPanic};
+use crate::setup::registry::{self, RunningTest, TaskPanic};
 
 static HOOK_INSTALLED: Once = Once::new();
 
@@ -27,17 +30,28 @@ struct PanicGuard {
 }
 
 pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
+    // Installed whatever the policy: the hook's timing serves the blocked-event-loop guard too.
+    HOOK_INSTALLED.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let test = Handle::try_current()
+                .ok()
+                .and_then(|runtime| registry::find(runtime.id()));
+            let on_runtime_thread = test.as_ref().filter(|test| test.thread == std::thread::current().id());
+            let entered = on_runtime_thread.map(|test| test.activity.panic_hook_entered());
+            if let Some(test) = &test {
+                record_task_panic(test, info);
+            }
+            previous(info);
+            if let (Some(test), Some(entered)) = (on_runtime_thread, entered) {
+                test.activity.panic_hook_left(entered);
+            }
+        }));
+    });
     let behaviour = test.settings.unhandled_panic;
     if behaviour == UnhandledPanic::Ignore {
         return None;
     }
-    HOOK_INSTALLED.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            record_task_panic(info);
-            previous(info);
-        }));
-    });
     let stop_at_first = behaviour == UnhandledPanic::ShutdownRuntime;
     let on_first = stop_at_first.then(|| {
         let interrupt: Weak<Interrupt> = Arc::downgrade(&test.interrupt);
@@ -98,14 +112,8 @@ fn first_panic_failure(panic: &TaskPanic) -> Failure {
 
 /// From the process-wide hook, on the panicking thread: a panic of a task (not of a test's body) on a running test's
 /// runtime is recorded in the test's entry.
-fn record_task_panic(info: &PanicHookInfo<'_>) {
+fn record_task_panic(test: &RunningTest, info: &PanicHookInfo<'_>) {
     let Some(task) = tokio::task::try_id() else {
-        return;
-    };
-    let Some(test) = Handle::try_current()
-        .ok()
-        .and_then(|runtime| registry::find(runtime.id()))
-    else {
         return;
     };
     let location = info

@@ -13,6 +13,7 @@ use crate::observe::clock::Clocks;
 use crate::observe::monitor::Probe;
 use crate::report::{self, Failure};
 use crate::setup::interrupt::Interrupt;
+use crate::setup::registry::RunningTest;
 
 /// How long a woken test may take to return to the harness before its thread counts as stuck.
 const STUCK_GRACE: Duration = Duration::from_secs(2);
@@ -37,6 +38,7 @@ struct Watch {
     real_time_only: bool,
     clocks: Clocks,
     interrupt: Arc<Interrupt>,
+    running: Arc<RunningTest>,
 }
 
 pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
@@ -49,6 +51,7 @@ pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
         real_time_only: !settings.paused_clock,
         clocks: test.clocks.clone(),
         interrupt: Arc::clone(&test.interrupt),
+        running: Arc::clone(&test.running),
     }));
     // It acts only through the interrupt, or by ending the process: nothing to report at the end.
     None
@@ -73,6 +76,10 @@ fn timeout_failure(watch: &Watch) -> Failure {
     let doubled = report::budget_text(watch.budget.saturating_mul(2));
     let waiting_on = if watch.real_time_only {
         "This runtime runs in real time, so its sleeps and timeouts take real time too."
+    } else if watch.running.real_io_seen() {
+        "The clock is paused and jumps to the next timer once the runtime has been idle for the real-I/O grace, so \
+         the body was not waiting on a timer. Real I/O was in play (a socket, a child process): look for a peer that \
+         never answers, a message nobody sends, or a task that never ends."
     } else {
         "The clock is paused and jumps to the next timer whenever every task waits, so the body was not waiting on a \
          timer: look for a message nobody sends, a task that never ends, or real I/O."

@@ -28,7 +28,21 @@ pub(crate) struct Activity {
     /// When the runtime last woke from parking, in nanoseconds since `created`: where the current stretch of polling
     /// began.
     last_unpark: AtomicU64,
+    /// When it last parked, in nanoseconds since `created`, and the real time it has spent parked in all, parks that
+    /// ended only: how long it has been idle, which the grace for real I/O measures.
+    last_park: AtomicU64,
+    parked_nanos: AtomicU64,
+    /// Polls of the body, and (with `--cfg tokio_unstable`, through tokio's task hooks) of every task: whether the
+    /// runtime did anything between two parks.
+    polls: AtomicU64,
     created: CreatedAt,
+    /// Time the runtime's thread spent inside the panic hook, in nanoseconds: printing a panic's backtrace can take a
+    /// quarter of a second on a loaded machine, and is not the test blocking its event loop. `panic_nanos` counts
+    /// hooks that finished, `panic_began` is when the one in progress began (nanoseconds since `created`, 0 for
+    /// none), and `panic_nanos_at_unpark` is `panic_nanos` when the runtime last woke, where the current stretch began.
+    panic_nanos: AtomicU64,
+    panic_began: AtomicU64,
+    panic_nanos_at_unpark: AtomicU64,
     /// Threads of the runtime's blocking pool that are alive, once [`observe_blocking_jobs`](Self::observe_blocking_jobs)
     /// made each live thread mean a running job.
     blocking_threads: AtomicUsize,
@@ -55,11 +69,13 @@ impl Activity {
         builder.on_thread_park(move || activity.reached_idle_point());
         let activity = Arc::clone(self);
         builder.on_thread_unpark(move || {
-            let since_created = activity.created.get().elapsed();
-            activity.last_unpark.store(
-                u64::try_from(since_created.as_nanos()).unwrap_or(u64::MAX),
-                Ordering::SeqCst,
-            );
+            let now = activity.nanos_since_created(std::time::Instant::now());
+            activity.last_unpark.store(now, Ordering::SeqCst);
+            let parked = now.saturating_sub(activity.last_park.load(Ordering::SeqCst));
+            activity.parked_nanos.fetch_add(parked, Ordering::SeqCst);
+            activity
+                .panic_nanos_at_unpark
+                .store(activity.panic_nanos.load(Ordering::SeqCst), Ordering::SeqCst);
             activity.unparks.fetch_add(1, Ordering::SeqCst);
             if let Some(observers) = activity.sealed.get() {
                 call_all(&observers.unpark);
@@ -100,9 +116,78 @@ impl Activity {
         *self.created.get() + Duration::from_nanos(self.last_unpark.load(Ordering::SeqCst))
     }
 
-    /// Whether a `spawn_blocking` job may be running (see [`observe_blocking_jobs`](Self::observe_blocking_jobs)).
+    /// The runtime's thread enters the panic hook; returns when, for [`panic_hook_left`](Self::panic_hook_left).
+    pub(crate) fn panic_hook_entered(&self) -> std::time::Instant {
+        let now = std::time::Instant::now();
+        self.panic_began
+            .store(self.nanos_since_created(now).max(1), Ordering::SeqCst);
+        now
+    }
+
+    /// The runtime's thread leaves the panic hook it entered at `entered`.
+    pub(crate) fn panic_hook_left(&self, entered: std::time::Instant) {
+        let spent = u64::try_from(entered.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.panic_nanos.fetch_add(spent, Ordering::SeqCst);
+        self.panic_began.store(0, Ordering::SeqCst);
+    }
+
+    /// The time the runtime's thread has spent inside the panic hook since the current stretch of polling began, a
+    /// hook still running included.
+    pub(crate) fn panic_time_in_stretch(&self, now: std::time::Instant) -> Duration {
+        let finished = self
+            .panic_nanos
+            .load(Ordering::SeqCst)
+            .saturating_sub(self.panic_nanos_at_unpark.load(Ordering::SeqCst));
+        let began = self.panic_began.load(Ordering::SeqCst);
+        let running = if began == 0 {
+            0
+        } else {
+            self.nanos_since_created(now).saturating_sub(began)
+        };
+        Duration::from_nanos(finished.saturating_add(running))
+    }
+
+    fn nanos_since_created(&self, now: std::time::Instant) -> u64 {
+        u64::try_from(now.saturating_duration_since(*self.created.get()).as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    /// Whether a `spawn_blocking` job may be running (see [`observe_blocking_jobs`](Self::observe_blocking_jobs)). A
+    /// hold of the real-I/O grace is one: while it lasts, a timer may be pending behind it.
     pub(crate) fn blocking_jobs_running(&self) -> bool {
         self.blocking_threads.load(Ordering::SeqCst) > 0
+    }
+
+    /// The body or a task was polled.
+    pub(crate) fn polled(&self) {
+        self.polls.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Polls so far (see `polls`).
+    pub(crate) fn polls(&self) -> u64 {
+        self.polls.load(Ordering::Relaxed)
+    }
+
+    /// Counts every task's polls too, through tokio's unstable task hooks.
+    #[cfg(tokio_unstable)]
+    pub(crate) fn observe_task_polls(self: &Arc<Self>, builder: &mut tokio::runtime::Builder) {
+        let activity = Arc::clone(self);
+        builder.on_before_task_poll(move |_| activity.polled());
+    }
+
+    /// How often the runtime has reached its idle point; read by an observer of the idle point, the number of the
+    /// one in progress.
+    pub(crate) fn idle_points(&self) -> u64 {
+        self.idle_points.load(Ordering::SeqCst)
+    }
+
+    /// The real time the runtime has spent parked in all, up to `now`, a park in progress included.
+    pub(crate) fn idle_time(&self, now: std::time::Instant) -> Duration {
+        let mut parked = self.parked_nanos.load(Ordering::SeqCst);
+        if self.parked_period().is_some() {
+            let since = self.last_park.load(Ordering::SeqCst);
+            parked = parked.saturating_add(self.nanos_since_created(now).saturating_sub(since));
+        }
+        Duration::from_nanos(parked)
     }
 
     /// Calls `observe(target)` after every park of a runtime set up with
@@ -128,6 +213,8 @@ impl Activity {
         if let Some(observers) = self.sealed.get() {
             call_all(&observers.park);
         }
+        self.last_park
+            .store(self.nanos_since_created(std::time::Instant::now()), Ordering::SeqCst);
         self.idle_points.fetch_add(1, Ordering::SeqCst);
         if !self.has_idle_waiters.swap(false, Ordering::SeqCst) {
             return;

@@ -21,6 +21,11 @@ impl Clocks {
         }
     }
 
+    /// The real clock when the test started.
+    pub(crate) fn real_start(&self) -> std::time::Instant {
+        self.real_start
+    }
+
     /// tokio's clock when the test started.
     pub(crate) fn virtual_start(&self) -> tokio::time::Instant {
         self.virtual_start

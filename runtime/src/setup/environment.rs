@@ -7,7 +7,7 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use crate::config::{Deadlock, Leaks, MaxBlocking, Named, parse_duration};
+use crate::config::{Deadlock, IoGrace, Leaks, MaxBlocking, Named, parse_duration};
 
 /// Each variable as read: unset (`Ok(None)`), a value, or what is wrong with it.
 pub(crate) struct Defaults {
@@ -16,6 +16,7 @@ pub(crate) struct Defaults {
     pub(crate) leaks: Result<Option<Leaks>, String>,
     pub(crate) deadlock: Result<Option<Deadlock>, String>,
     pub(crate) max_blocking: Result<Option<MaxBlocking>, String>,
+    pub(crate) io_grace: Result<Option<IoGrace>, String>,
 }
 
 static DEFAULTS: OnceLock<Defaults> = OnceLock::new();
@@ -27,6 +28,7 @@ pub(crate) fn defaults() -> &'static Defaults {
         leaks: choice::<Leaks>("WS_TEST_LEAKS"),
         deadlock: choice::<Deadlock>("WS_TEST_DEADLOCK"),
         max_blocking: parsed("WS_TEST_MAX_BLOCKING", MaxBlocking::from_text),
+        io_grace: parsed("WS_TEST_IO_GRACE", IoGrace::from_text),
     })
 }
 

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Poll, Waker};
 
 use crate::lock::lock;
+use crate::observe::activity::Activity;
 use crate::report::Failure;
 
 #[derive(Default)]
@@ -42,12 +43,18 @@ impl Interrupt {
 
     /// Runs `body` until it completes (`Ok`) or the interrupt fires (`Err`). On an interruption the body is dropped
     /// right away, inside the runtime, so its destructors can still use tokio.
-    pub(crate) async fn run_until_fired<T>(&self, body: Pin<Box<dyn Future<Output = T> + '_>>) -> Result<T, Failure> {
+    /// Each poll of the body is counted in `activity`.
+    pub(crate) async fn run_until_fired<T>(
+        &self,
+        body: Pin<Box<dyn Future<Output = T> + '_>>,
+        activity: &Activity,
+    ) -> Result<T, Failure> {
         let mut body = Some(body);
         // The waker last handed to `fire`: `block_on` polls with the same one each time, so it is stored only once.
         let mut registered: Option<Waker> = None;
         poll_fn(|context| {
             if let Some(running) = body.as_mut() {
+                activity.polled();
                 if let Poll::Ready(output) = running.as_mut().poll(context) {
                     return Poll::Ready(Ok(output));
                 }

@@ -15,12 +15,16 @@ use crate::observe::clock::Clocks;
 
 pub(crate) struct RunningTest {
     pub(crate) runtime: Id,
+    /// The thread that runs the body: on a current-thread or local runtime, the runtime's own thread.
+    pub(crate) thread: std::thread::ThreadId,
     pub(crate) clocks: Clocks,
     pub(crate) flavor: Flavor,
     pub(crate) activity: Arc<Activity>,
     services: Mutex<Vec<BackgroundService>>,
     /// `None` while nobody watches the test's task panics (`unhandled_panic = "ignore"`).
     task_panics: Mutex<Option<TaskPanics>>,
+    /// Real I/O is in play: a peer outside the runtime answers in real time.
+    real_io: std::sync::atomic::AtomicBool,
 }
 
 /// A task started with `ws_test::background`.
@@ -65,11 +69,29 @@ impl RunningTest {
         }
     }
 
+    /// The names of the background services still registered, in the order they started.
+    pub(crate) fn service_names(&self) -> Vec<String> {
+        lock(&self.services)
+            .iter()
+            .map(|service| service.name.clone())
+            .collect()
+    }
+
     fn service_name(&self, task: tokio::task::Id) -> Option<String> {
         lock(&self.services)
             .iter()
             .find(|service| service.task == task)
             .map(|service| service.name.clone())
+    }
+
+    /// Real I/O is in play from now on (ws-test's own real sockets say so).
+    pub(crate) fn real_io_in_play(&self) {
+        self.real_io.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether real I/O has been seen in play.
+    pub(crate) fn real_io_seen(&self) -> bool {
+        self.real_io.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// From now on, panics of the test's tasks are recorded; `on_first` is told of the first.
@@ -128,11 +150,13 @@ impl Drop for Registration {
 pub(crate) fn register(runtime: &Handle, clocks: &Clocks, flavor: Flavor, activity: &Arc<Activity>) -> Registration {
     let test = Arc::new(RunningTest {
         runtime: runtime.id(),
+        thread: std::thread::current().id(),
         clocks: clocks.clone(),
         flavor,
         activity: Arc::clone(activity),
         services: Mutex::new(Vec::new()),
         task_panics: Mutex::new(None),
+        real_io: std::sync::atomic::AtomicBool::new(false),
     });
     running().push(Arc::clone(&test));
     Registration { test }

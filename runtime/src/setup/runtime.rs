@@ -48,7 +48,10 @@ impl TestRuntime {
             activity.observe_blocking_jobs(&mut builder);
         }
         #[cfg(tokio_unstable)]
-        spawn_locations.observe(&mut builder);
+        {
+            spawn_locations.observe(&mut builder);
+            activity.observe_task_polls(&mut builder);
+        }
         Ok(if settings.flavor == Flavor::Local {
             TestRuntime::Local(builder.build_local(LocalOptions::default())?)
         } else {

@@ -6,7 +6,8 @@ use std::borrow::Cow;
 use std::time::Duration;
 
 use crate::config::{
-    DEFAULT_TIMEOUT, DEFAULT_VIRTUAL_TIMEOUT, Deadlock, Flavor, Leaks, MAX_BUDGET, MaxBlocking, Options, UnhandledPanic,
+    DEFAULT_IO_GRACE, DEFAULT_TIMEOUT, DEFAULT_VIRTUAL_TIMEOUT, Deadlock, Flavor, IoGrace, Leaks, MAX_BUDGET,
+    MaxBlocking, Options, UnhandledPanic,
 };
 use crate::setup::environment;
 
@@ -27,6 +28,11 @@ pub(crate) struct Settings {
     pub(crate) virtual_timeout: Duration,
     pub(crate) deadlock: Deadlock,
     pub(crate) max_blocking: MaxBlocking,
+    /// While real I/O is in play, how long the runtime must stay idle before its paused clock jumps; `None` when
+    /// the clock jumps at once.
+    pub(crate) io_grace: Option<Duration>,
+    /// Real I/O is in play from the start (an explicit grace, or a body that creates sockets itself).
+    pub(crate) real_io_from_start: bool,
 }
 
 impl Settings {
@@ -73,6 +79,7 @@ impl Settings {
             let needs_paused_clock = [
                 ("virtual_timeout", options.virtual_timeout.is_some()),
                 ("deadlock(Deadlock::Deny)", options.deadlock == Some(Deadlock::Deny)),
+                ("io_grace", options.io_grace.is_some_and(|grace| grace != IoGrace::Off)),
             ];
             if let Some((name, _)) = needs_paused_clock.iter().find(|(_, given)| *given) {
                 return refuse(&format!(
@@ -92,18 +99,20 @@ impl Settings {
         let deadlock = explicit_or_environment(options.deadlock, &environment.deadlock, Deadlock::default());
         let max_blocking =
             explicit_or_environment(options.max_blocking, &environment.max_blocking, MaxBlocking::default());
-        let (timeout, virtual_timeout, leaks, deadlock, max_blocking) =
-            match (timeout, virtual_timeout, leaks, deadlock, max_blocking) {
-                (Ok(timeout), Ok(virtual_timeout), Ok(leaks), Ok(deadlock), Ok(max_blocking)) => {
-                    (timeout, virtual_timeout, leaks, deadlock, max_blocking)
+        let io_grace = explicit_or_environment(options.io_grace, &environment.io_grace, IoGrace::default());
+        let (timeout, virtual_timeout, leaks, deadlock, max_blocking, io_grace) =
+            match (timeout, virtual_timeout, leaks, deadlock, max_blocking, io_grace) {
+                (Ok(timeout), Ok(virtual_timeout), Ok(leaks), Ok(deadlock), Ok(max_blocking), Ok(io_grace)) => {
+                    (timeout, virtual_timeout, leaks, deadlock, max_blocking, io_grace)
                 }
-                (timeout, virtual_timeout, leaks, deadlock, max_blocking) => {
+                (timeout, virtual_timeout, leaks, deadlock, max_blocking, io_grace) => {
                     let problem = [
                         timeout.err(),
                         virtual_timeout.err(),
                         leaks.err(),
                         deadlock.err(),
                         max_blocking.err(),
+                        io_grace.err(),
                     ];
                     let first = problem.into_iter().flatten().next().unwrap_or_default();
                     return refuse(first);
@@ -121,6 +130,13 @@ impl Settings {
             virtual_timeout: virtual_timeout.min(MAX_BUDGET),
             deadlock,
             max_blocking,
+            io_grace: match io_grace {
+                _ if !paused_clock => None,
+                IoGrace::Always(grace) => Some(grace.min(MAX_BUDGET)),
+                IoGrace::Off => None,
+                _ => Some(DEFAULT_IO_GRACE),
+            },
+            real_io_from_start: matches!(io_grace, IoGrace::Always(_)) || options.real_io_in_body,
             test_name,
         })
     }

@@ -20,8 +20,8 @@
 //! ```
 
 use std::future::{Future, poll_fn};
-use std::pin::pin;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::pin::{Pin, pin};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
@@ -35,6 +35,11 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
 use tokio_tungstenite::tungstenite::{Error, Message};
 
 use crate::assertions::stream::{self, Next};
+use crate::lock::lock;
+
+mod server;
+
+pub use server::{Server, TcpSocket};
 
 /// One end of an in-memory WebSocket connection: a `tokio_tungstenite::WebSocketStream`, like the one production code
 /// gets from a real connection.
@@ -130,26 +135,7 @@ where
     R: IntoClientRequest + Unpin,
 {
     let (client_end, server_end) = tokio::io::duplex(DEFAULT_BUFFER);
-    let seen: Arc<Mutex<Option<http::Request<()>>>> = Arc::default();
-    let recorder = Arc::clone(&seen);
-    // The error type is tungstenite's (`Callback::on_request`), not ours to make smaller.
-    #[allow(clippy::result_large_err)]
-    let record = move |request: &Request, mut response: Response| {
-        *recorder.lock().unwrap_or_else(PoisonError::into_inner) = Some(copy_request(request));
-        // A client that asks for subprotocols refuses a response that picks none; pick the first, as most servers do.
-        let first_offered = request
-            .headers()
-            .get(http::header::SEC_WEBSOCKET_PROTOCOL)
-            .and_then(|offered| offered.to_str().ok())
-            .and_then(|offered| offered.split(',').next())
-            .and_then(|first| http::HeaderValue::from_str(first.trim()).ok());
-        if let Some(protocol) = first_offered {
-            response
-                .headers_mut()
-                .insert(http::header::SEC_WEBSOCKET_PROTOCOL, protocol);
-        }
-        Ok(response)
-    };
+    let (seen, record) = recording_handshake();
     let mut client = pin!(tokio_tungstenite::client_async(request, client_end));
     let mut server = pin!(tokio_tungstenite::accept_hdr_async(server_end, record));
     let (mut client_done, mut server_done) = (None, None);
@@ -182,9 +168,41 @@ where
         Some(result) => result?,
         None => unreachable!("the loop above ends only once both are done, or the client failed"),
     };
-    let request = seen.lock().unwrap_or_else(PoisonError::into_inner).take();
-    let request = request.ok_or(Error::ConnectionClosed)?;
+    let request = lock(&seen).take().ok_or(Error::ConnectionClosed)?;
     Ok((client, server, request))
+}
+
+/// The request a server side saw, once its handshake ran.
+type SeenRequest = Arc<Mutex<Option<http::Request<()>>>>;
+
+/// The callback of a server handshake (tungstenite's `Callback`); its error type is tungstenite's, an error response.
+trait HandshakeCallback: FnOnce(&Request, Response) -> Result<Response, http::Response<Option<String>>> {}
+
+impl<F: FnOnce(&Request, Response) -> Result<Response, http::Response<Option<String>>>> HandshakeCallback for F {}
+
+/// A server handshake callback that records the request, and accepts the first subprotocol offered: a client that
+/// asks for subprotocols refuses a response that picks none, and most servers pick the first.
+fn recording_handshake() -> (SeenRequest, impl HandshakeCallback) {
+    let seen: SeenRequest = Arc::default();
+    let recorder = Arc::clone(&seen);
+    // The error type is tungstenite's (`Callback::on_request`), not ours to make smaller.
+    #[allow(clippy::result_large_err)]
+    let record = move |request: &Request, mut response: Response| {
+        *lock(&recorder) = Some(copy_request(request));
+        let first_offered = request
+            .headers()
+            .get(http::header::SEC_WEBSOCKET_PROTOCOL)
+            .and_then(|offered| offered.to_str().ok())
+            .and_then(|offered| offered.split(',').next())
+            .and_then(|first| http::HeaderValue::from_str(first.trim()).ok());
+        if let Some(protocol) = first_offered {
+            response
+                .headers_mut()
+                .insert(http::header::SEC_WEBSOCKET_PROTOCOL, protocol);
+        }
+        Ok(response)
+    };
+    (seen, record)
 }
 
 /// What the WebSocket assertions read: any `WebSocketStream`, over any transport.
@@ -281,14 +299,15 @@ pub async fn expect_binary<S: MessageStream>(
     }
 }
 
-/// `assert_close!`: a Close frame (with `code`, when given), then the end of the stream: the closing handshake
-/// completed.
+/// `assert_close!`: a Close frame (with `code`, when given), after which this side's part of the closing handshake is
+/// done; with `ended`, the connection must also end.
 #[doc(hidden)]
 pub async fn expect_close<S: MessageStream>(
     socket: &mut S,
     name: &str,
     code: Option<CloseCode>,
     within: Duration,
+    ended: bool,
 ) -> Result<(), String> {
     let wanted = match code {
         Some(code) => format!("a Close frame with code {} ({code:?})", u16::from(code)),
@@ -302,6 +321,22 @@ pub async fn expect_close<S: MessageStream>(
             }
         }
         next => return Err(no_message(&wanted, name, next, within)),
+    }
+    if !ended {
+        // One more poll, without waiting: a side that received the peer's Close frame sends its reply from there
+        // (tokio-tungstenite replies on its next read). Its handshake is then complete, whether or not the peer ever
+        // ends the connection; a side that started the close has its reply already.
+        let after = poll_fn(|context| Poll::Ready(Pin::new(&mut *socket).poll_next(context))).await;
+        return match after {
+            Poll::Pending | Poll::Ready(None) => Ok(()),
+            Poll::Ready(Some(Err(error))) if peer_is_gone(&error) => Ok(()),
+            Poll::Ready(Some(next)) => Err(no_message(
+                "nothing after its Close frame",
+                name,
+                Next::Item(next),
+                within,
+            )),
+        };
     }
     match stream::next_within(socket, within).await {
         Next::Ended => Ok(()),
@@ -395,8 +430,15 @@ macro_rules! assert_binary {
     };
 }
 
-/// Waits for the next message and fails unless it is a Close frame (with this `CloseCode`, when given), after which
-/// the stream must end: the closing handshake completed. Same rules as [`assert_text!`](crate::assert_text).
+/// Waits for the next message and fails unless it is a Close frame (with this `CloseCode`, when given): the closing
+/// handshake. Same rules as [`assert_text!`](crate::assert_text).
+///
+/// Which side waits for what: the side that *receives* the peer's Close frame replies with its own (tokio-tungstenite
+/// does so on its next read, which `assert_close!` makes), and its handshake is then complete, whether or not the peer
+/// goes on to end the connection; the side that *started* the close receives the reply, and is done too.
+/// `assert_close!(socket, ended)` or `assert_close!(socket, code, ended)` also waits, within the deadline, for the
+/// connection itself to end: a server's side ends it as soon as the handshake is complete, a client's waits until the
+/// server drops it.
 ///
 /// ```
 /// use futures_util::SinkExt;
@@ -408,23 +450,32 @@ macro_rules! assert_binary {
 /// async fn the_server_says_goodbye() {
 ///     let (mut client, mut server) = ws_test::ws::pair();
 ///     let goodbye = CloseFrame { code: CloseCode::Away, reason: "maintenance".into() };
-///     let closing = tokio::spawn(async move { server.close(Some(goodbye)).await });
+///     server.close(Some(goodbye)).await.unwrap();
+///     // The client receives the Close frame and replies: its handshake is complete, though the server still holds
+///     // the connection open.
 ///     assert_close!(client, CloseCode::Away);
-///     closing.await.unwrap().unwrap();
+///     // The server receives the reply, and then the end of the connection.
+///     assert_close!(server, CloseCode::Away, ended);
 /// }
 /// # the_server_says_goodbye();
 /// ```
 #[macro_export]
 macro_rules! assert_close {
+    ($socket:expr, ended $(, within = $within:expr)? $(,)?) => {
+        $crate::assert_close!(@check $socket, ::core::option::Option::None, $crate::__deadline!($($within)?), true)
+    };
+    ($socket:expr, $code:expr, ended $(, within = $within:expr)? $(,)?) => {
+        $crate::assert_close!(@check $socket, ::core::option::Option::Some($code), $crate::__deadline!($($within)?), true)
+    };
     ($socket:expr $(, within = $within:expr)? $(,)?) => {
-        $crate::assert_close!(@check $socket, ::core::option::Option::None, $crate::__deadline!($($within)?))
+        $crate::assert_close!(@check $socket, ::core::option::Option::None, $crate::__deadline!($($within)?), false)
     };
     ($socket:expr, $code:expr $(, within = $within:expr)? $(,)?) => {
-        $crate::assert_close!(@check $socket, ::core::option::Option::Some($code), $crate::__deadline!($($within)?))
+        $crate::assert_close!(@check $socket, ::core::option::Option::Some($code), $crate::__deadline!($($within)?), false)
     };
-    (@check $socket:expr, $code:expr, $within:expr) => {
+    (@check $socket:expr, $code:expr, $within:expr, $ended:expr) => {
         if let ::core::result::Result::Err(message) =
-            $crate::__private::expect_close(&mut $socket, ::core::stringify!($socket), $code, $within).await
+            $crate::__private::expect_close(&mut $socket, ::core::stringify!($socket), $code, $within, $ended).await
         {
             ::core::panic!("{}", message);
         }

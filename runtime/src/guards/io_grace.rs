@@ -1,0 +1,170 @@
+//! Real I/O under the paused clock (`io_grace`). A peer outside the test's runtime (a server on its own thread, a
+//! child process, a real socket) answers in real time, but the paused clock jumps to the next timer the moment every
+//! task waits: a `timeout(5s, ..)` around a real reply would elapse at once (tokio#2647, tokio#4522). Like
+//! `busy_clock`, this fails nothing; it makes the clock wait.
+//!
+//! While real I/O is in play, every time the runtime is about to park this holds the clock back: it starts a
+//! `spawn_blocking` job, which tokio documents as inhibiting the paused clock's auto-advance while it runs (the
+//! runtime then parks in real time, and wakes for I/O as usual). The job itself watches the runtime's idle time and
+//! ends once the runtime has been idle, in all, for the grace since the hold began: tokio then re-allows auto-advance
+//! and unparks the driver, which jumps to the next timer. The next park after a jump holds again. Counting idle time
+//! in all, rather than one unbroken park, means a runtime that wakes for nothing (its park timed out on the real clock)
+//! still reaches the grace: it never hangs.
+//!
+//! Real I/O is in play when the settings say so from the start, when ws-test's own `ws::Server` is used, and, under
+//! `--cfg tokio_unstable`, as soon as the runtime's I/O driver has more sources registered than it had at the start.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::guards::{BodyEnd, Guard, TestContext};
+use crate::lock::lock;
+use crate::observe::activity::Activity;
+use crate::report::Failure;
+use crate::setup::registry::RunningTest;
+
+/// How many parks after the end of a hold are let through (see `released_at`).
+const PARKS_LET_THROUGH: u64 = 2;
+
+struct Holding {
+    grace: Duration,
+    activity: Arc<Activity>,
+    running: Arc<RunningTest>,
+    /// Sources registered with the runtime's I/O driver when the test started (its own wakers).
+    #[cfg(tokio_unstable)]
+    registered_at_start: u64,
+    /// Ends the hold in progress early, when the body is over.
+    hold: Mutex<Option<Sender<()>>>,
+    /// A hold is in progress.
+    holding: Arc<AtomicBool>,
+    /// The runtime's idle point when the last hold ended (`u64::MAX` before any): the two parks that follow it are let
+    /// through to jump. Two, because ending the hold unparks tokio's driver, which marks it woken: the first park after
+    /// takes that mark for a wake and does not advance the clock; the second does.
+    released_at: Arc<AtomicU64>,
+    /// The runtime's polls when the last hold ended: a park with none since is no new race.
+    polls_at_release: Arc<AtomicU64>,
+    finished: AtomicBool,
+}
+
+struct IoGraceGuard {
+    holding: Arc<Holding>,
+}
+
+pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
+    let grace = test.settings.io_grace?;
+    if test.settings.real_io_from_start {
+        test.running.real_io_in_play();
+    }
+    let holding = Arc::new(Holding {
+        grace,
+        activity: Arc::clone(&test.activity),
+        running: Arc::clone(&test.running),
+        #[cfg(tokio_unstable)]
+        registered_at_start: registered_sources(&test.runtime),
+        hold: Mutex::new(None),
+        holding: Arc::new(AtomicBool::new(false)),
+        released_at: Arc::new(AtomicU64::new(u64::MAX)),
+        polls_at_release: Arc::new(AtomicU64::new(0)),
+        finished: AtomicBool::new(false),
+    });
+    test.activity.on_park(&holding, Holding::before_park);
+    Some(Box::new(IoGraceGuard { holding }))
+}
+
+#[cfg(tokio_unstable)]
+fn registered_sources(runtime: &tokio::runtime::Handle) -> u64 {
+    let metrics = runtime.metrics();
+    metrics
+        .io_driver_fd_registered_count()
+        .saturating_sub(metrics.io_driver_fd_deregistered_count())
+}
+
+impl Holding {
+    fn real_io_in_play(&self) -> bool {
+        if self.running.real_io_seen() {
+            return true;
+        }
+        #[cfg(tokio_unstable)]
+        if registered_sources(&tokio::runtime::Handle::current()) > self.registered_at_start {
+            self.running.real_io_in_play();
+            return true;
+        }
+        false
+    }
+
+    /// At the runtime's idle point, on its thread, right before it parks (and may jump the clock).
+    fn before_park(&self) {
+        if self.finished.load(Ordering::SeqCst) || self.holding.load(Ordering::SeqCst) || !self.real_io_in_play() {
+            return;
+        }
+        let released_at = self.released_at.load(Ordering::SeqCst);
+        let since_release = self.activity.idle_points().checked_sub(released_at);
+        if since_release.is_some_and(|parks| parks < PARKS_LET_THROUGH) {
+            // The hold just ended, to let this park jump.
+            return;
+        }
+        if since_release.is_some() && self.nothing_ran_since_release() {
+            // The jump was one step of tokio's timer wheel on the way to its timer (a 30 s timer is reached in
+            // several), or the runtime has nothing to wait for: nothing ran and nothing arrived since the runtime was
+            // last idle for the grace, so there is no new reply to wait for.
+            return;
+        }
+        let (release, released) = mpsc::channel::<()>();
+        *lock(&self.hold) = Some(release);
+        self.holding.store(true, Ordering::SeqCst);
+        let (activity, grace, holding, released_at, polls_at_release) = (
+            Arc::clone(&self.activity),
+            self.grace,
+            Arc::clone(&self.holding),
+            Arc::clone(&self.released_at),
+            Arc::clone(&self.polls_at_release),
+        );
+        let idle_before = activity.idle_time(Instant::now());
+        // Spawned here, before the park, so that this very park is already held.
+        tokio::task::spawn_blocking(move || {
+            let mut wait = grace;
+            // Ends early when released (the body is over); otherwise once idle for the grace.
+            while let Err(RecvTimeoutError::Timeout) = released.recv_timeout(wait) {
+                let idle = activity.idle_time(Instant::now()).saturating_sub(idle_before);
+                if idle >= grace {
+                    break;
+                }
+                wait = grace - idle;
+            }
+            // Parked at this idle point, the runtime wakes when the job ends, and parks again from the same count.
+            polls_at_release.store(activity.polls(), Ordering::SeqCst);
+            released_at.store(activity.idle_points(), Ordering::SeqCst);
+            holding.store(false, Ordering::SeqCst);
+        });
+    }
+
+    /// Whether nothing was polled since the last hold ended. Without tokio's unstable task hooks only the body's
+    /// polls are counted, which answers only when the body is the test's one task.
+    fn nothing_ran_since_release(&self) -> bool {
+        if self.activity.polls() != self.polls_at_release.load(Ordering::SeqCst) {
+            return false;
+        }
+        cfg!(tokio_unstable) || tokio::runtime::Handle::current().metrics().num_alive_tasks() == 0
+    }
+
+    /// Ends the hold in progress and holds no more: the body is over, and the runtime must be free to shut down.
+    fn finish(&self) {
+        self.finished.store(true, Ordering::SeqCst);
+        lock(&self.hold).take();
+    }
+}
+
+impl Guard for IoGraceGuard {
+    fn body_finished(&mut self, _test: &TestContext, _end: BodyEnd) -> Option<Failure> {
+        self.holding.finish();
+        None
+    }
+}
+
+impl Drop for IoGraceGuard {
+    fn drop(&mut self) {
+        self.holding.finish();
+    }
+}

@@ -1,0 +1,200 @@
+//! Real I/O under the paused clock: a peer outside the test's runtime answers in real time, and the clock waits for it
+//! (`io_grace`) instead of jumping to the timer that races the reply; `ws_test::ws::Server` for client code that dials
+//! a URL.
+
+mod support;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use support::panic_of;
+use tokio_tungstenite::tungstenite::Message;
+use ws_test::{Builder, IoGrace, assert_close, assert_text, ws_test};
+
+/// An echo server on a thread and a runtime of its own, in real time: a common fixture. `reply_after` delays its
+/// handshake, as a slow peer would.
+fn echo_server_on_its_own_thread(reply_after: Duration) -> SocketAddr {
+    let (address_sender, address) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+            address_sender
+                .send(listener.local_addr().expect("an address"))
+                .expect("the test listens");
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    tokio::time::sleep(reply_after).await;
+                    let Ok(mut socket) = tokio_tungstenite::accept_async(stream).await else {
+                        return;
+                    };
+                    while let Some(Ok(message)) = socket.next().await {
+                        if message.is_text() && socket.send(message).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+    });
+    address.recv().expect("the server starts")
+}
+
+/// The body connects with `connect_async` itself: `#[ws_test]` sees it and the clock waits for the server.
+#[ws_test]
+async fn a_server_on_its_own_thread_answers_before_the_timeout_that_races_it() {
+    let address = echo_server_on_its_own_thread(Duration::ZERO);
+    let url = format!("ws://{address}");
+    let connecting = tokio_tungstenite::connect_async_with_config(url, None, true);
+    let (mut socket, _) = tokio::time::timeout(Duration::from_secs(5), connecting)
+        .await
+        .expect("the server answers within 5 virtual seconds")
+        .expect("connected");
+    for round in 0..20 {
+        socket.send(Message::text(format!("ping {round}"))).await.expect("sent");
+        assert_text!(socket, format!("ping {round}"), within = Duration::from_secs(5));
+    }
+}
+
+#[test]
+fn without_the_grace_the_paused_clock_races_a_real_reply() {
+    let address = echo_server_on_its_own_thread(Duration::from_millis(30));
+    let raced = Builder::new("real_io::races").io_grace(IoGrace::Off).run(async move {
+        let connecting = tokio_tungstenite::connect_async(format!("ws://{address}"));
+        tokio::time::timeout(Duration::from_secs(5), connecting).await.is_err()
+    });
+    assert!(
+        raced,
+        "the clock jumped the 5 s before the reply, 30 ms away in real time"
+    );
+    let answered = Builder::new("real_io::waits")
+        .io_grace(IoGrace::Always(Duration::from_millis(500)))
+        .run(async move {
+            let connecting = tokio_tungstenite::connect_async(format!("ws://{address}"));
+            tokio::time::timeout(Duration::from_secs(5), connecting).await.is_ok()
+        });
+    assert!(answered, "the clock waited for the reply");
+}
+
+/// Client code that dials a URL itself, scripted against `ws::Server`.
+#[ws_test]
+async fn a_client_that_dials_a_url_is_tested_against_a_scriptable_server() {
+    let server = ws_test::ws::Server::bind().await.expect("a port");
+    let url = server.url();
+    let client = tokio::spawn(async move {
+        let (mut socket, _) = tokio_tungstenite::connect_async(url).await.expect("connected");
+        socket.send(Message::text("subscribe btc")).await.expect("sent");
+        assert_text!(socket, "price 101");
+        socket.close(None).await.expect("closed");
+    });
+    let (mut socket, request) = server.accept().await.expect("a client");
+    assert_eq!(request.uri().path(), "/");
+    assert_text!(socket, "subscribe btc");
+    socket.send(Message::text("price 101")).await.expect("sent");
+    assert_close!(socket);
+    client.await.expect("the client task ends");
+}
+
+/// A server and a client in the test's own runtime, over loopback TCP: a heartbeat every 30 virtual seconds for an
+/// hour. Each jump of the clock waits the grace for the frames in flight; `TCP_NODELAY` on both ends keeps the kernel
+/// from holding a small frame back.
+#[ws_test]
+async fn an_hour_of_heartbeats_over_loopback_tcp() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let address = listener.local_addr().expect("an address");
+    let server = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.expect("a client");
+        stream.set_nodelay(true).expect("no Nagle");
+        let mut socket = tokio_tungstenite::accept_async(stream).await.expect("a handshake");
+        let mut heartbeat = tokio::time::interval(Duration::from_secs(30));
+        heartbeat.tick().await;
+        for beat in 1..=120 {
+            heartbeat.tick().await;
+            socket.send(Message::text(format!("beat {beat}"))).await.expect("sent");
+        }
+        socket.close(None).await.expect("closed");
+    });
+    let start = tokio::time::Instant::now();
+    let (mut socket, _) = tokio_tungstenite::connect_async_with_config(format!("ws://{address}"), None, true)
+        .await
+        .expect("connected");
+    for beat in 1..=120 {
+        assert_text!(socket, format!("beat {beat}"), within = Duration::from_secs(31));
+    }
+    assert_eq!(start.elapsed(), Duration::from_secs(3600));
+    assert_close!(socket);
+    server.await.expect("the server ends");
+}
+
+/// A child process answers in real time too; a slow one needs a grace of its own.
+#[ws_test(io_grace = "2s")]
+async fn a_child_process_is_waited_for() {
+    let status = tokio::time::timeout(
+        Duration::from_secs(5),
+        tokio::process::Command::new("sh").args(["-c", "exit 3"]).status(),
+    )
+    .await
+    .expect("the child ends within 5 virtual seconds")
+    .expect("the child ran");
+    assert_eq!(status.code(), Some(3));
+}
+
+/// A peer that never answers is still a deadlock, and the report says real I/O was in play.
+#[test]
+fn a_peer_that_never_answers_is_a_deadlock_that_names_real_io() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let address = listener.local_addr().expect("an address");
+    let (message, real_time) = panic_of(|| {
+        Builder::new("real_io::silent_peer")
+            .io_grace(IoGrace::Always(Duration::from_millis(5)))
+            .run(async move {
+                use tokio::io::AsyncReadExt;
+                let mut stream = tokio::net::TcpStream::connect(address).await.expect("connected");
+                let mut buffer = [0u8; 1];
+                let _ = stream.read(&mut buffer).await;
+            })
+    });
+    drop(listener);
+    assert!(
+        message.starts_with(
+            "test `real_io::silent_peer` deadlocked: the body is waiting, no timer is pending, and nothing arrived \
+             for 500ms (virtual 0.000s, real "
+        ),
+        "{message}"
+    );
+    assert!(
+        message.contains("Real I/O was in play (a socket, a child process): a peer outside the runtime did not answer"),
+        "{message}"
+    );
+    assert!(real_time < Duration::from_secs(5), "took {real_time:?}");
+}
+
+/// With `--cfg tokio_unstable` the runtime counts its sockets, so real I/O made where the macro cannot see it (in a
+/// helper) is waited for too. CI runs this file in such a build.
+#[cfg(tokio_unstable)]
+mod seen_by_the_runtime {
+    use super::*;
+
+    async fn connect_in_a_helper(address: SocketAddr) -> tokio::net::TcpStream {
+        let stream = tokio::net::TcpStream::connect(address).await.expect("connected");
+        stream.set_nodelay(true).expect("no Nagle");
+        stream
+    }
+
+    #[ws_test]
+    async fn a_socket_made_in_a_helper_is_waited_for() {
+        let address = echo_server_on_its_own_thread(Duration::ZERO);
+        let stream = connect_in_a_helper(address).await;
+        let handshake = tokio_tungstenite::client_async(format!("ws://{address}"), stream);
+        let (mut socket, _) = tokio::time::timeout(Duration::from_secs(5), handshake)
+            .await
+            .expect("the server answers within 5 virtual seconds")
+            .expect("a handshake");
+        socket.send(Message::text("hello")).await.expect("sent");
+        assert_text!(socket, "hello", within = Duration::from_secs(5));
+    }
+}
