@@ -103,19 +103,31 @@ fn let_ready_tasks_finish(runtime: &TestRuntime, test: &TestContext) {
     }
     let alive = || test.runtime.metrics().num_alive_tasks();
     // Each round runs what became ready in the last; finished and aborted tasks leave the count only after the
-    // scheduler has run again. A few rounds settle any ordinary chain of wake-ups; a task that keeps waking itself
-    // would never settle, so the rounds are bounded.
+    // scheduler has run again. A few rounds settle any ordinary chain of wake-ups. Rounds are counted in scheduler
+    // passes, not idle points: a task that keeps waking itself (a loop around `yield_now()`) never lets the runtime
+    // go idle, and waiting for that would hang the test instead of reporting the task as leaked.
     let mut before = alive();
-    for _ in 0..8 {
+    for _ in 0..ROUNDS {
         if before == 0 {
             return;
         }
-        runtime.block_on(test.activity.next_idle_point());
+        runtime.block_on(scheduler_passes(PASSES_PER_ROUND));
         let after = alive();
         if after == before {
             return;
         }
         before = after;
+    }
+}
+
+const ROUNDS: usize = 8;
+const PASSES_PER_ROUND: usize = 16;
+
+/// Lets the scheduler run every ready task `passes` times over. `yield_now` in `block_on` is deferred until the
+/// scheduler has run its ready tasks and polled its drivers without waiting, so the clock does not move.
+async fn scheduler_passes(passes: usize) {
+    for _ in 0..passes {
+        tokio::task::yield_now().await;
     }
 }
 

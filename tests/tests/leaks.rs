@@ -76,6 +76,30 @@ async fn the_attribute_fails_a_test_that_leaks_two_readers() {
     tokio::task::yield_now().await;
 }
 
+#[test]
+fn a_task_that_keeps_waking_itself_is_reported_as_leaked_at_once() {
+    // It never lets the runtime go idle: the leak check must not wait for an idle point that never comes (found by
+    // tokio's coop_budget test, which hung until the real-time budget before this was bounded).
+    let (message, real_time) = panic_of(|| {
+        Builder::new("suite::spinning_background_task").run(async {
+            tokio::spawn(async {
+                loop {
+                    tokio::task::yield_now().await;
+                }
+            });
+            tokio::task::yield_now().await;
+        })
+    });
+    assert!(
+        message.starts_with(
+            "test `suite::spinning_background_task` leaked 1 task: still alive after the body returned (virtual \
+             0.000s, real "
+        ),
+        "{message}"
+    );
+    assert!(real_time < Duration::from_secs(5), "took {real_time:?}");
+}
+
 #[ws_test(flavor = "local")]
 #[should_panic(expected = "leaked 1 task")]
 async fn a_leaked_local_task_counts_too() {
