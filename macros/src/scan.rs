@@ -46,13 +46,22 @@ pub(crate) fn makes_real_io(body: impl Iterator<Item = TokenTree> + Clone) -> bo
         tokens.iter().enumerate().any(|(index, token)| match token {
             TokenTree::Ident(name) => {
                 let name = name.to_string();
-                REAL_IO.contains(&name.as_str())
-                    || (name == "Command"
-                        && matches!(tokens.get(index.wrapping_sub(3)), Some(TokenTree::Ident(module)) if module == "process"))
+                REAL_IO.contains(&name.as_str()) || (name == "Command" && starts_a_process(&tokens[index..]))
             }
             TokenTree::Group(group) => search(&group.stream().into_iter().collect::<Vec<_>>()),
             _ => false,
         })
+    }
+    /// `Command::new(program)`, as std's and tokio's process builders are called (through an import as often as
+    /// by path): with an argument, unlike the many `Command` types of a program's own.
+    fn starts_a_process(tokens: &[TokenTree]) -> bool {
+        matches!(
+            tokens,
+            [_, TokenTree::Punct(first), TokenTree::Punct(second), TokenTree::Ident(new), TokenTree::Group(arguments), ..]
+                if first.as_char() == ':' && second.as_char() == ':' && new == "new"
+                    && arguments.delimiter() == Delimiter::Parenthesis
+                    && !arguments.stream().is_empty()
+        )
     }
     search(&body.collect::<Vec<_>>())
 }
@@ -309,6 +318,9 @@ mod tests {
         ));
         assert!(real_io("let (socket, _) = connect_async(url).await.unwrap();"));
         assert!(real_io("let child = tokio::process::Command::new(\"sleep\").spawn();"));
+        assert!(real_io(
+            "let mut child = Command::new(\"sh\").args([\"-c\", script]).spawn().unwrap();"
+        ));
         assert!(real_io("tokio::spawn(async move { UdpSocket::bind(a).await })"));
         assert!(!real_io("let (client, server) = ws_test::ws::pair();"));
         assert!(!real_io("let command = Command::new();"));
