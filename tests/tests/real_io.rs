@@ -44,8 +44,11 @@ fn echo_server_on_its_own_thread(reply_after: Duration) -> SocketAddr {
     address.recv().expect("the server starts")
 }
 
-/// The body connects with `connect_async` itself: `#[ws_test]` sees it and the clock waits for the server.
-#[ws_test]
+/// A server on a thread of its own answers in real time, before the timeouts that race it. It needs CPU time of its own
+/// to answer, and on a loaded machine it may wait tens of milliseconds for it (ws-test stretches the grace while
+/// another thread of the process works or waits for a CPU, but a reply can also wait in the kernel): a grace of 50 ms,
+/// which costs nothing here, where the clock never jumps.
+#[ws_test(io_grace = "50ms")]
 async fn a_server_on_its_own_thread_answers_before_the_timeout_that_races_it() {
     let address = echo_server_on_its_own_thread(Duration::ZERO);
     let url = format!("ws://{address}");
@@ -128,6 +131,23 @@ async fn an_hour_of_heartbeats_over_loopback_tcp() {
     assert_eq!(start.elapsed(), Duration::from_secs(3600));
     assert_close!(socket);
     server.await.expect("the server ends");
+}
+
+/// The body binds a listener itself: `#[ws_test]` sees it, and from then on each jump of the clock waits until the
+/// runtime has been idle for the default grace (5 ms) of real time. Measured as a lower bound, so a loaded machine cannot
+/// make it fail.
+#[ws_test]
+async fn a_socket_the_body_makes_holds_each_jump_of_the_clock_for_the_grace() {
+    let _listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let real_start = std::time::Instant::now();
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    let held = real_start.elapsed();
+    assert!(
+        held >= 4 * Duration::from_millis(5),
+        "4 jumps in {held:?}: the clock did not wait for the real I/O"
+    );
 }
 
 /// A child process answers in real time too; a slow one needs a grace of its own.

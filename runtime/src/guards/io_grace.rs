@@ -9,7 +9,8 @@
 //! ends once the runtime has been idle, in all, for the grace since the hold began: tokio then re-allows auto-advance
 //! and unparks the driver, which jumps to the next timer. The next park after a jump holds again. Counting idle time
 //! in all, rather than one unbroken park, means a runtime that wakes for nothing (its park timed out on the real clock)
-//! still reaches the grace: it never hangs.
+//! still reaches the grace: it never hangs. While other threads of the process use the CPU (a server on a thread of
+//! its own, answering), idle time counts at a tenth: such a peer gets up to ten times the grace.
 //!
 //! Real I/O is in play when the settings say so from the start, when ws-test's own `ws::Server` is used, and, under
 //! `--cfg tokio_unstable`, as soon as the runtime's I/O driver has more sources registered than it had at the start.
@@ -22,11 +23,82 @@ use std::time::{Duration, Instant};
 use crate::guards::{BodyEnd, Guard, TestContext};
 use crate::lock::lock;
 use crate::observe::activity::Activity;
+use crate::observe::process_cpu;
 use crate::report::Failure;
 use crate::setup::registry::RunningTest;
 
 /// How many parks after the end of a hold are let through (see `released_at`).
 const PARKS_LET_THROUGH: u64 = 2;
+
+/// How many times a step of the hold's job counts toward the grace at most, and how many times longer the hold may
+/// last while another thread of the process works (see `IdleCredit`).
+const STEPS: u32 = 4;
+const SLOWEST_CREDIT: f64 = 1.0 / 10.0;
+
+/// The shortest wait of the hold's job, so that a short grace does not make it spin.
+const SHORTEST_WAIT: Duration = Duration::from_micros(500);
+
+/// Above this share of a step spent on the CPU by other threads of the process, the step counts as "the process was
+/// working": the monitor thread and a few wake-ups stay well below it.
+const WORKING_SHARE: f64 = 0.05;
+
+/// The runtime's idle time since a hold began, as it counts toward the grace. A peer on a thread of the test's own
+/// process (a server with a runtime of its own, a common fixture) needs CPU time to answer: a handshake in a debug
+/// build takes milliseconds of it, many more on a loaded machine, where it may also wait for a CPU first. While other
+/// threads of the process use the CPU, and when the grace would be reached while one waits for a CPU, idle time counts
+/// at a tenth, so such a peer gets up to ten times the grace to answer; otherwise in full.
+struct IdleCredit {
+    grace: Duration,
+    credited: Duration,
+    /// The runtime's idle time in all, the process's CPU time and the moment, at the last update.
+    idle: Duration,
+    process_cpu: Option<Duration>,
+    at: Instant,
+}
+
+impl IdleCredit {
+    fn start(activity: &Activity, grace: Duration) -> IdleCredit {
+        let at = Instant::now();
+        IdleCredit {
+            grace,
+            credited: Duration::ZERO,
+            idle: activity.idle_time(at),
+            process_cpu: process_cpu::used(),
+            at,
+        }
+    }
+
+    /// Credits the idle time since the last update; returns the credit so far.
+    fn update(&mut self, activity: &Activity) -> Duration {
+        let at = Instant::now();
+        let idle = activity.idle_time(at);
+        let process_cpu = process_cpu::used();
+        let elapsed = at.saturating_duration_since(self.at);
+        let idle_since = idle.saturating_sub(self.idle);
+        let share = match (self.process_cpu, process_cpu) {
+            (Some(before), Some(after)) if !elapsed.is_zero() => {
+                // The runtime's own thread used the CPU while it was not idle; the rest is other threads'.
+                let others = after
+                    .saturating_sub(before)
+                    .saturating_sub(elapsed.saturating_sub(idle_since));
+                if others.as_secs_f64() / elapsed.as_secs_f64() > WORKING_SHARE {
+                    SLOWEST_CREDIT
+                } else {
+                    1.0
+                }
+            }
+            _ => 1.0,
+        };
+        let mut credit = idle_since.mul_f64(share);
+        if share == 1.0 && self.credited + credit >= self.grace && process_cpu::another_thread_runnable() {
+            // About to let the clock jump while a thread of the process still waits for a CPU, perhaps to answer.
+            credit = idle_since.mul_f64(SLOWEST_CREDIT);
+        }
+        self.credited += credit;
+        (self.idle, self.process_cpu, self.at) = (idle, process_cpu, at);
+        self.credited
+    }
+}
 
 struct Holding {
     grace: Duration,
@@ -121,17 +193,18 @@ impl Holding {
             Arc::clone(&self.released_at),
             Arc::clone(&self.polls_at_release),
         );
-        let idle_before = activity.idle_time(Instant::now());
+        let mut idle_credit = IdleCredit::start(&activity, grace);
         // Spawned here, before the park, so that this very park is already held.
         tokio::task::spawn_blocking(move || {
-            let mut wait = grace;
+            let step = (grace / STEPS).max(SHORTEST_WAIT);
+            let mut wait = step.min(grace);
             // Ends early when released (the body is over); otherwise once idle for the grace.
             while let Err(RecvTimeoutError::Timeout) = released.recv_timeout(wait) {
-                let idle = activity.idle_time(Instant::now()).saturating_sub(idle_before);
-                if idle >= grace {
+                let credited = idle_credit.update(&activity);
+                if credited >= grace {
                     break;
                 }
-                wait = grace - idle;
+                wait = step.min(grace - credited);
             }
             // Parked at this idle point, the runtime wakes when the job ends, and parks again from the same count.
             polls_at_release.store(activity.polls(), Ordering::SeqCst);
