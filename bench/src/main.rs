@@ -2,6 +2,7 @@
 //! and prints a markdown table for BENCHMARKS.md. Each comparison alternates the two sides run after run and reports
 //! the median of the per-pair ratios (and the median times), so that a machine's drift during the run affects both
 //! alike. Per-test overhead is measured as users run tests, in both profiles: debug (`cargo test`) and release.
+//! `-- services` measures only the second table: `http::serve` against `ws::pair()`, and the real-I/O grace.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -26,6 +27,11 @@ fn main() {
         .to_path_buf();
     let bench = workspace.join("target").join("bench");
     let shared_target = bench.join("target");
+    // `cargo run --release -p ws-test-bench -- services` measures only the services table.
+    if std::env::args().nth(1).as_deref() == Some("services") {
+        println!("{}", services(&bench, &workspace, &shared_target));
+        return;
+    }
     let mut table = String::from("| measure | #[ws_test] | #[tokio::test] | ratio | target |\n|---|---|---|---|---|\n");
 
     for (shape, description, target_debug, target_release) in [
@@ -156,10 +162,225 @@ fn main() {
             if failed { "" } else { " (DID NOT FAIL)" }
         );
     }
+    table.push('\n');
+    table.push_str(&services(&bench, &workspace, &shared_target));
     println!("{table}");
     std::fs::write(bench.join("results.md"), &table).expect("target/bench is writable");
     eprintln!("(also written to {})", bench.join("results.md").display());
 }
+
+/// Runs of each side in the services comparisons, alternated.
+const SERVICE_RUNS: usize = 11;
+/// Round trips and connections in the services comparisons, and clock jumps in the grace's.
+const ROUND_TRIPS: usize = 1000;
+const CONNECTIONS: usize = 100;
+const JUMPS: usize = 100;
+
+/// What serving an app in memory and the real-I/O grace cost, as users run tests (debug builds): a WebSocket through
+/// `http::serve` against the same through `ws::pair()`, and a clock jump with a real socket in play against one
+/// without. Each test runs alone in its own process; process start-up is in both sides of each comparison.
+fn services(bench: &Path, workspace: &Path, target: &Path) -> String {
+    eprintln!("services: http::serve against ws::pair(), and the real-I/O grace ...");
+    let root = generate_with(
+        bench,
+        workspace,
+        "services",
+        &SERVICE_TESTS
+            .replace("ROUND_TRIPS", &ROUND_TRIPS.to_string())
+            .replace("CONNECTIONS", &CONNECTIONS.to_string())
+            .replace("JUMPS", &JUMPS.to_string()),
+        "\"http\"",
+        "axum = { version = \"0.8.9\", default-features = false, features = [\"http1\", \"tokio\", \"ws\"] }\n\
+         futures-util = { version = \"0.3.31\", default-features = false, features = [\"sink\"] }\n\
+         tokio-tungstenite = { version = \"0.30.0\", default-features = false }\n",
+    );
+    let binary = build_test_binary(&root, target, false);
+    let run_one = |test: &str| {
+        let (elapsed, output) = time_run(&binary, &["--quiet", "--exact", test]);
+        assert!(
+            output.status.success(),
+            "{test} failed:\n{}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+        elapsed
+    };
+    let micros = |duration: Duration, count: usize| duration.as_secs_f64() * 1e6 / count as f64;
+    let mut table = String::from("| measure, debug build | measured | baseline | difference |\n|---|---|---|---|\n");
+
+    let (serve, pair, ratio) = alternate(
+        SERVICE_RUNS,
+        || run_one("serve_round_trips"),
+        || run_one("pair_round_trips"),
+    );
+    let _ = writeln!(
+        table,
+        "| {ROUND_TRIPS} WebSocket echo round trips on one connection (median of {SERVICE_RUNS}) | through `http::serve` and an axum handler: {} | through `ws::pair()` and a spawned echo task: {} | {ratio:.2}×, {:+.1} µs per round trip |",
+        seconds(serve),
+        seconds(pair),
+        micros(serve.saturating_sub(pair), ROUND_TRIPS)
+    );
+    let (serve, pair, ratio) = alternate(
+        SERVICE_RUNS,
+        || run_one("serve_connections"),
+        || run_one("pair_connections"),
+    );
+    let _ = writeln!(
+        table,
+        "| {CONNECTIONS} connections, each opened, one round trip, closed (median of {SERVICE_RUNS}) | through `http::serve` (an HTTP/1.1 upgrade handshake each): {} | through `ws::pair()` (no handshake): {} | {ratio:.2}×, {:+.0} µs per connection |",
+        seconds(serve),
+        seconds(pair),
+        micros(serve.saturating_sub(pair), CONNECTIONS)
+    );
+    let (held, free, _) = alternate(
+        SERVICE_RUNS,
+        || run_one("jumps_with_a_socket"),
+        || run_one("jumps_without_io"),
+    );
+    let _ = writeln!(
+        table,
+        "| {JUMPS} jumps of the paused clock (1 s sleeps) (median of {SERVICE_RUNS}) | a listener open, so each jump waits the 5 ms grace: {} | no real I/O, each jump at once: {} | {:+.2} ms per jump |",
+        seconds(held),
+        seconds(free),
+        micros(held.saturating_sub(free), JUMPS) / 1000.0
+    );
+    let (grace, off, ratio) = alternate(
+        SERVICE_RUNS,
+        || run_one("loopback_echo"),
+        || run_one("loopback_echo_grace_off"),
+    );
+    let _ = writeln!(
+        table,
+        "| a loopback TCP echo test with no timer (median of {SERVICE_RUNS}) | grace on (the default with real I/O): {} | `io_grace = \"off\"`: {} | {ratio:.2}× |",
+        seconds(grace),
+        seconds(off)
+    );
+    table
+}
+
+const SERVICE_TESTS: &str = r#"
+use std::time::Duration;
+
+use axum::extract::ws::{Message as AxumMessage, WebSocket, WebSocketUpgrade};
+use axum::routing::get;
+use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_tungstenite::tungstenite::Message;
+use ws_test::ws::Socket;
+
+async fn echo(mut socket: WebSocket) {
+    while let Some(Ok(message)) = socket.recv().await {
+        if let AxumMessage::Text(_) = message {
+            if socket.send(message).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+fn app() -> axum::Router {
+    axum::Router::new().route("/echo", get(|upgrade: WebSocketUpgrade| async { upgrade.on_upgrade(echo) }))
+}
+
+async fn talk(socket: &mut Socket, round_trips: usize) {
+    for index in 0..round_trips {
+        socket.send(Message::text(index.to_string())).await.unwrap();
+        match socket.next().await {
+            Some(Ok(Message::Text(text))) => assert_eq!(text.as_str(), index.to_string()),
+            other => panic!("expected an echo, got {other:?}"),
+        }
+    }
+}
+
+/// The server end of a pair, echoing as the axum handler does.
+fn pair_with_echo() -> Socket {
+    let (client, mut server) = ws_test::ws::pair();
+    tokio::spawn(async move {
+        while let Some(Ok(message)) = server.next().await {
+            if message.is_text() && server.send(message).await.is_err() {
+                return;
+            }
+        }
+    });
+    client
+}
+
+#[ws_test::test]
+async fn serve_round_trips() {
+    let server = ws_test::http::serve(app());
+    let mut socket = server.ws("/echo").await.unwrap();
+    talk(&mut socket, ROUND_TRIPS).await;
+    socket.close(None).await.unwrap();
+}
+
+#[ws_test::test]
+async fn pair_round_trips() {
+    let mut socket = pair_with_echo();
+    talk(&mut socket, ROUND_TRIPS).await;
+    socket.close(None).await.unwrap();
+}
+
+#[ws_test::test]
+async fn serve_connections() {
+    let server = ws_test::http::serve(app());
+    for _ in 0..CONNECTIONS {
+        let mut socket = server.ws("/echo").await.unwrap();
+        talk(&mut socket, 1).await;
+        socket.close(None).await.unwrap();
+    }
+}
+
+#[ws_test::test]
+async fn pair_connections() {
+    for _ in 0..CONNECTIONS {
+        let mut socket = pair_with_echo();
+        talk(&mut socket, 1).await;
+        socket.close(None).await.unwrap();
+    }
+}
+
+#[ws_test::test]
+async fn jumps_with_a_socket() {
+    let _listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    for _ in 0..JUMPS {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+#[ws_test::test]
+async fn jumps_without_io() {
+    for _ in 0..JUMPS {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+async fn one_echo() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut buffer = [0; 5];
+        stream.read_exact(&mut buffer).await.unwrap();
+        stream.write_all(&buffer).await.unwrap();
+    });
+    let mut client = tokio::net::TcpStream::connect(address).await.unwrap();
+    client.write_all(b"hello").await.unwrap();
+    let mut buffer = [0; 5];
+    client.read_exact(&mut buffer).await.unwrap();
+    assert_eq!(&buffer, b"hello");
+    server.await.unwrap();
+}
+
+#[ws_test::test]
+async fn loopback_echo() {
+    let _listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    one_echo().await;
+}
+
+#[ws_test::test(io_grace = "off")]
+async fn loopback_echo_grace_off() {
+    one_echo().await;
+}
+"#;
 
 /// `count` tests of one shape: `yield` does nothing but yield; `talk` spawns a task that sleeps 0-49 virtual ms
 /// and answers over a oneshot, as tests of a service do.
@@ -237,11 +458,23 @@ async fn blocking_sleep() {
 
 /// A crate of its own (its own `[workspace]`) with `source` as its one test file.
 fn generate(bench: &Path, workspace: &Path, name: &str, source: &str) -> PathBuf {
+    generate_with(bench, workspace, name, source, "", "")
+}
+
+/// [`generate`], with ws-test's `features` (e.g. `"\"http\""`) and more dev-dependencies (TOML lines).
+fn generate_with(
+    bench: &Path,
+    workspace: &Path,
+    name: &str,
+    source: &str,
+    features: &str,
+    dependencies: &str,
+) -> PathBuf {
     let root = bench.join(name);
     std::fs::create_dir_all(root.join("tests")).expect("target/bench is writable");
     let manifest = format!(
         "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[workspace]\n\n\
-         [dev-dependencies]\nws-test = {{ path = {:?} }}\ntokio = {{ version = \"1.54.1\", features = [\"rt\", \"macros\", \"time\", \"sync\", \"test-util\"] }}\n",
+         [dev-dependencies]\nws-test = {{ path = {:?}, features = [{features}] }}\ntokio = {{ version = \"1.54.1\", features = [\"rt\", \"macros\", \"time\", \"sync\", \"net\", \"io-util\", \"test-util\"] }}\n{dependencies}",
         workspace.join("runtime")
     );
     std::fs::write(root.join("Cargo.toml"), manifest).expect("target/bench is writable");
