@@ -14,7 +14,9 @@ use crate::observe::clock::Clocks;
 use crate::observe::monitor;
 #[cfg(tokio_unstable)]
 use crate::observe::spawn_locations::SpawnLocations;
-use crate::report::{self, ClockReading, Failure};
+use crate::report::record::{self, Outcome, Record};
+use crate::report::{self, ClockReading, Failure, Kind};
+use crate::setup::environment;
 use crate::setup::interrupt::Interrupt;
 use crate::setup::registry;
 use crate::setup::runtime::TestRuntime;
@@ -83,6 +85,7 @@ fn run_observed<T>(options: Options, body: Pin<Box<dyn Future<Output = T> + '_>>
     if end != BodyEnd::Interrupted {
         let_ready_tasks_finish(&runtime, &test);
     }
+    let tasks_alive = test.runtime.metrics().num_alive_tasks();
     let mut findings: Vec<Failure> = guards
         .iter_mut()
         .filter_map(|guard| guard.body_finished(&test, end))
@@ -92,7 +95,7 @@ fn run_observed<T>(options: Options, body: Pin<Box<dyn Future<Output = T> + '_>>
     drop(guards);
     drop(watching);
     drop(registration);
-    conclude(&test, clocks_at_end, outcome, findings)
+    conclude(&test, clocks_at_end, tasks_alive, outcome, findings)
 }
 
 /// Runs every task that is ready, and those they wake, as far as they get without the clock moving, so that a task
@@ -102,40 +105,36 @@ fn let_ready_tasks_finish(runtime: &TestRuntime, test: &TestContext) {
         return;
     }
     let alive = || test.runtime.metrics().num_alive_tasks();
-    // Each round runs what became ready in the last; finished and aborted tasks leave the count only after the
-    // scheduler has run again. A few rounds settle any ordinary chain of wake-ups. Rounds are counted in scheduler
-    // passes, not idle points: a task that keeps waking itself (a loop around `yield_now()`) never lets the runtime
-    // go idle, and waiting for that would hang the test instead of reporting the task as leaked.
+    // Each scheduler pass runs what became ready in the last; finished and aborted tasks leave the count only after
+    // the scheduler has run again. Passes go on while the count keeps falling, and stop after a few without a fall:
+    // enough for any ordinary chain of wake-ups. Passes, not idle points: a task that keeps waking itself (a loop
+    // around `yield_now()`) never lets the runtime go idle, and waiting for that would hang the test instead of
+    // reporting the task as leaked. Counted one by one, since most tests settle in the first (every test pays).
     let mut before = alive();
-    for _ in 0..ROUNDS {
-        if before == 0 {
+    let mut passes_without_fewer = 0;
+    for _ in 0..MOST_PASSES {
+        if before == 0 || passes_without_fewer == PASSES_WITHOUT_FEWER {
             return;
         }
-        runtime.block_on(scheduler_passes(PASSES_PER_ROUND));
+        runtime.block_on(tokio::task::yield_now());
         let after = alive();
-        if after == before {
-            return;
-        }
+        passes_without_fewer = if after < before { 0 } else { passes_without_fewer + 1 };
         before = after;
     }
 }
 
-const ROUNDS: usize = 8;
-const PASSES_PER_ROUND: usize = 16;
-
-/// Lets the scheduler run every ready task `passes` times over. `yield_now` in `block_on` is deferred until the
-/// scheduler has run its ready tasks and polled its drivers without waiting, so the clock does not move.
-async fn scheduler_passes(passes: usize) {
-    for _ in 0..passes {
-        tokio::task::yield_now().await;
-    }
-}
+/// Scheduler passes without a task ending after which the tasks still alive count as settled, and the most passes in
+/// all (tasks that keep spawning others). `yield_now` in `block_on` returns once the scheduler has run its ready tasks
+/// and polled its drivers without waiting, so the clock does not move.
+const PASSES_WITHOUT_FEWER: usize = 16;
+const MOST_PASSES: usize = 256;
 
 /// The body's output when nothing failed; otherwise one panic that reports every failure, the body's first.
 #[track_caller]
 fn conclude<T>(
     test: &TestContext,
     clocks: ClockReading,
+    tasks_alive: usize,
     outcome: Result<Result<T, Failure>, Box<dyn Any + Send>>,
     findings: Vec<Failure>,
 ) -> T {
@@ -152,6 +151,7 @@ fn conclude<T>(
                 real_elapsed.as_secs(),
                 real_elapsed.subsec_millis()
             );
+            write_record(test, clocks, tasks_alive, Outcome::Passed, &[]);
             return output;
         }
         Ok(Ok(_)) => None,
@@ -160,8 +160,12 @@ fn conclude<T>(
             Some(failure) => Some(failure),
             // An ordinary panic of the body alone passes through untouched: its message was printed already, and
             // `#[should_panic(expected = ...)]` sees the payload it expects.
-            None if findings.is_empty() => panic::resume_unwind(payload),
+            None if findings.is_empty() => {
+                write_record(test, clocks, tasks_alive, Outcome::Panicked, &[Kind::Panic]);
+                panic::resume_unwind(payload)
+            }
             None => Some(Failure {
+                kind: Kind::Panic,
                 summary: format!("panicked: {}", report::panic_text(payload.as_ref())),
                 details: Vec::new(),
                 help: "the body's own panic; see its message and location above.".to_string(),
@@ -169,7 +173,23 @@ fn conclude<T>(
         },
     };
     let failures: Vec<Failure> = first.into_iter().chain(findings).collect();
+    let kinds: Vec<Kind> = failures.iter().map(|failure| failure.kind).collect();
+    write_record(test, clocks, tasks_alive, Outcome::Failed, &kinds);
     panic!("{}", report::render(&test.settings.test_name, clocks, &failures));
+}
+
+/// The test's line in the `WS_TEST_REPORT` file, when a run asks for one.
+fn write_record(test: &TestContext, clocks: ClockReading, tasks_alive: usize, outcome: Outcome, failures: &[Kind]) {
+    if let Some(path) = &environment::defaults().report {
+        let record = Record {
+            test_name: &test.settings.test_name,
+            outcome,
+            failures,
+            clocks,
+            tasks_alive: Some(tasks_alive),
+        };
+        record::append(path, &record);
+    }
 }
 
 /// A panic of the body that needs explaining: `tokio::time::pause()` on the clock `#[ws_test]` paused already,
@@ -180,6 +200,7 @@ fn body_panic_failure(test: &TestContext, payload: &(dyn Any + Send)) -> Option<
         return None;
     }
     Some(Failure {
+        kind: Kind::Panic,
         summary: format!("panicked: {message}"),
         details: Vec::new(),
         help: "tokio::time::pause() was called on a clock that #[ws_test] had already paused. A pause() call written \

@@ -28,6 +28,11 @@ fn a_body_waiting_on_its_own_channel_fails_in_half_a_second() {
         ),
         "{headline}"
     );
+    assert!(
+        headline.contains("\n   - no task had run for the last ")
+            && headline.ends_with("s (real): the runtime was parked, waiting to be woken"),
+        "{headline}"
+    );
     assert_eq!(
         help,
         "each waits for something only another waiting task could do (a message from a sender that is alive but \

@@ -190,6 +190,10 @@ fn a_peer_that_never_answers_is_a_deadlock_that_names_real_io() {
         message.contains("Real I/O was in play (a socket, a child process): a peer outside the runtime did not answer"),
         "{message}"
     );
+    assert!(
+        message.contains("\n   - real I/O was in play: a socket, a listener, a child process or ws::Server\n"),
+        "{message}"
+    );
     assert!(real_time < Duration::from_secs(5), "took {real_time:?}");
 }
 

@@ -34,7 +34,14 @@ fn the_timeout_message_names_the_test_shows_both_clocks_and_says_how_to_fix() {
                 std::future::pending::<()>().await
             })
     });
-    let (headline, help) = message.split_once('\n').expect("a headline and a help line");
+    let (headline, rest) = message.split_once('\n').expect("a headline, details and a help line");
+    let (details, help) = rest.split_once('\n').expect("a detail and a help line");
+    // Where the body waits, as far as stable tokio tells: the runtime was parked since the body's last poll.
+    assert!(
+        details.starts_with("   - no task had run for the last ")
+            && details.ends_with("s (real): the runtime was parked, waiting to be woken"),
+        "{details}"
+    );
     assert!(
         headline.starts_with(
             "test `suite::waits_for_a_reply` timed out: still running after its real-time budget of 400ms \

@@ -16,7 +16,7 @@ use crate::lock::lock;
 use crate::observe::activity::Activity;
 use crate::observe::monitor::Probe;
 use crate::observe::thread_usage::{ThreadUsage, UsageSample};
-use crate::report::{self, Failure};
+use crate::report::{self, Failure, Kind};
 use crate::setup::interrupt::Interrupt;
 
 /// One stretch of polling between two idle points, being measured.
@@ -203,6 +203,7 @@ fn blocked_time(stretch: &Stretch, now_sample: &UsageSample, now: Instant, in_pa
 fn blocked_failure(blocked: Duration, limit: Duration) -> Failure {
     let limit_text = report::budget_text(limit);
     Failure {
+        kind: Kind::BlockedEventLoop,
         summary: format!(
             "failed: event loop blocked for {:.2}s without using the CPU (limit {limit_text})",
             blocked.as_secs_f64()

@@ -11,11 +11,12 @@ use std::time::{Duration, Instant};
 
 use tokio::runtime::Handle;
 
+use crate::guards::state_at_failure::StateAtFailure;
 use crate::guards::{Guard, TestContext};
 use crate::observe::activity::Activity;
 use crate::observe::clock::Clocks;
 use crate::observe::monitor::Probe;
-use crate::report::{self, Failure};
+use crate::report::{self, Failure, Kind};
 use crate::setup::interrupt::Interrupt;
 use crate::setup::registry::RunningTest;
 
@@ -74,12 +75,13 @@ impl Probe for DeadlockProbe {
         if now.duration_since(self.parked_since) >= DEADLOCK_GRACE {
             self.fired = true;
             let alive = self.runtime.metrics().num_alive_tasks();
-            self.interrupt.fire(deadlock_failure(alive, &self.running));
+            let state = StateAtFailure::read(&self.running, Some(&self.activity));
+            self.interrupt.fire(deadlock_failure(alive, &self.running, &state));
         }
     }
 }
 
-fn deadlock_failure(alive: usize, running: &RunningTest) -> Failure {
+fn deadlock_failure(alive: usize, running: &RunningTest, state: &StateAtFailure) -> Failure {
     let grace = report::budget_text(DEADLOCK_GRACE);
     let waiting = match alive {
         0 => "the body is waiting".to_string(),
@@ -91,13 +93,10 @@ fn deadlock_failure(alive: usize, running: &RunningTest) -> Failure {
         ""
     };
     Failure {
+        kind: Kind::Deadlock,
         summary: format!("deadlocked: {waiting}, no timer is pending, and nothing arrived for {grace}"),
         // Named services say what is waiting: an in-memory connection waits for its handler's answer.
-        details: running
-            .service_names()
-            .into_iter()
-            .map(|name| format!("still running: background service `{name}`"))
-            .collect(),
+        details: state.details(),
         help: format!(
             "each waits for something only another waiting task could do (a message from a sender that is alive but \
              never sends, a lock, a Notify, a handler that never answers), so nothing will ever happen. Look at what \

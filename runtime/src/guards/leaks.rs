@@ -7,8 +7,9 @@ use std::io::Write;
 use std::time::Duration;
 
 use crate::config::{Flavor, Leaks};
+use crate::guards::state_at_failure::StateAtFailure;
 use crate::guards::{BodyEnd, Guard, TestContext};
-use crate::report::{self, Failure};
+use crate::report::{self, Failure, Kind};
 
 /// On a multi-thread runtime the count of alive tasks drops only after a finished task is released, which can lag
 /// behind its `JoinHandle` resolving (tokio#7591): look again after these pauses before calling anything a leak.
@@ -68,8 +69,11 @@ fn alive_tasks(test: &TestContext) -> usize {
 
 fn leak_failure(test: &TestContext, alive: usize) -> Failure {
     let tasks = report::count(alive, "task", "tasks");
-    let (places, how_to_locate) = spawn_places(test);
+    let (mut places, how_to_locate) = spawn_places(test);
+    // Background services are stopped by now and no longer count; whether real I/O was in play still tells.
+    places.extend(StateAtFailure::read(&test.running, None).details());
     Failure {
+        kind: Kind::Leak,
         summary: format!("leaked {tasks}: still alive after the body returned"),
         details: places,
         help: format!(

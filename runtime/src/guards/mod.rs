@@ -14,6 +14,7 @@ mod deadlock;
 mod io_grace;
 mod leaks;
 mod panics;
+mod state_at_failure;
 mod virtual_time;
 mod watchdog;
 

@@ -18,7 +18,7 @@ use tokio::runtime::Handle;
 
 use crate::config::UnhandledPanic;
 use crate::guards::{Guard, TestContext};
-use crate::report::{self, Failure};
+use crate::report::{self, Failure, Kind};
 use crate::setup::interrupt::Interrupt;
 use crate::setup::registry::{self, RunningTest, TaskPanic};
 
@@ -83,6 +83,7 @@ impl Guard for PanicGuard {
             ),
         };
         Some(Failure {
+            kind: Kind::TaskPanic,
             summary: format!("failed: {count}"),
             details: unreported.iter().map(describe).collect(),
             help: "a panic in a spawned task fails the test even when nobody awaits its JoinHandle (tokio would only \
@@ -102,6 +103,7 @@ fn describe(panic: &TaskPanic) -> String {
 
 fn first_panic_failure(panic: &TaskPanic) -> Failure {
     Failure {
+        kind: Kind::TaskPanic,
         summary: "failed: a spawned task panicked".to_string(),
         details: vec![describe(panic)],
         help: "with unhandled_panic = \"shutdown_runtime\" the first panic of a spawned task ends the test. Fix the \

@@ -9,15 +9,18 @@ use std::time::Duration;
 
 use tokio::runtime::Handle;
 
+use crate::guards::state_at_failure::StateAtFailure;
 use crate::guards::{Guard, TestContext};
-use crate::report::{self, Failure};
+use crate::report::{self, Failure, Kind};
 use crate::setup::interrupt::Interrupt;
+use crate::setup::registry::RunningTest;
 
 /// What the runtime's unpark hook checks; it reaches it weakly, and the guard keeps it alive.
 struct Deadline {
     deadline: tokio::time::Instant,
     budget: Duration,
     interrupt: Arc<Interrupt>,
+    running: Arc<RunningTest>,
     fired: AtomicBool,
 }
 
@@ -39,26 +42,30 @@ pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
         deadline: at,
         budget,
         interrupt: Arc::clone(&test.interrupt),
+        running: Arc::clone(&test.running),
         fired: AtomicBool::new(false),
     });
     test.activity.on_unpark(&deadline, |deadline| {
         if tokio::time::Instant::now() > deadline.deadline && !deadline.fired.swap(true, Ordering::SeqCst) {
             let alive = Handle::current().metrics().num_alive_tasks();
-            deadline.interrupt.fire(runaway_failure(deadline.budget, alive));
+            // Read as the clock's jump wakes the runtime: whether it was parked or busy is known.
+            let state = StateAtFailure::read(&deadline.running, None);
+            deadline.interrupt.fire(runaway_failure(deadline.budget, alive, &state));
         }
     });
     Some(Box::new(VirtualTimeGuard { _deadline: deadline }))
 }
 
-fn runaway_failure(budget: Duration, alive: usize) -> Failure {
+fn runaway_failure(budget: Duration, alive: usize, state: &StateAtFailure) -> Failure {
     let budget_text = report::budget_text(budget);
     let doubled = report::budget_text(budget.saturating_mul(2));
     let tasks = report::count(alive, "task", "tasks");
     Failure {
+        kind: Kind::VirtualTimeout,
         summary: format!(
             "ran past its virtual_timeout of {budget_text}: the virtual clock kept advancing with {tasks} alive"
         ),
-        details: Vec::new(),
+        details: state.details(),
         help: format!(
             "something keeps scheduling timers (an interval nobody stops, a retry loop that never gives up) while \
              the body waits for something that does not come. Stop that task or find what the body waits for. If \

@@ -8,10 +8,15 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::config::Flavor;
+use crate::guards::state_at_failure::StateAtFailure;
 use crate::guards::{Guard, TestContext};
+use crate::observe::activity::Activity;
 use crate::observe::clock::Clocks;
 use crate::observe::monitor::Probe;
-use crate::report::{self, Failure};
+use crate::report::record::{self, Outcome, Record};
+use crate::report::{self, Failure, Kind};
+use crate::setup::environment;
 use crate::setup::interrupt::Interrupt;
 use crate::setup::registry::RunningTest;
 
@@ -39,6 +44,8 @@ struct Watch {
     clocks: Clocks,
     interrupt: Arc<Interrupt>,
     running: Arc<RunningTest>,
+    /// The runtime's idle points, where they mean the whole runtime is idle (a current-thread runtime).
+    activity: Option<Arc<Activity>>,
 }
 
 pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
@@ -52,6 +59,7 @@ pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
         clocks: test.clocks.clone(),
         interrupt: Arc::clone(&test.interrupt),
         running: Arc::clone(&test.running),
+        activity: (settings.flavor == Flavor::CurrentThread).then(|| Arc::clone(&test.activity)),
     }));
     // It acts only through the interrupt, or by ending the process: nothing to report at the end.
     None
@@ -85,8 +93,9 @@ fn timeout_failure(watch: &Watch) -> Failure {
          timer: look for a message nobody sends, a task that never ends, or real I/O."
     };
     Failure {
+        kind: Kind::Timeout,
         summary: format!("timed out: still running after its real-time budget of {budget}"),
-        details: Vec::new(),
+        details: StateAtFailure::read(&watch.running, watch.activity.as_deref()).details(),
         help: format!(
             "{waiting_on} If the test needs more real time, raise its budget with #[ws_test(timeout = \"{doubled}\")] \
              or for a whole run with WS_TEST_TIMEOUT={doubled}."
@@ -99,6 +108,7 @@ fn end_process_for_stuck_test(watch: &Watch) -> ! {
     let budget = report::budget_text(watch.budget);
     let grace = report::budget_text(STUCK_GRACE);
     let stuck = Failure {
+        kind: Kind::Stuck,
         summary: format!(
             "timed out: still running after its real-time budget of {budget}, and its thread is stuck in a blocking call"
         ),
@@ -111,9 +121,21 @@ fn end_process_for_stuck_test(watch: &Watch) -> ! {
              terminal does not hang; other tests of this binary still running are not reported."
         ),
     };
-    let report = report::render(&watch.test_name, watch.clocks.read(), &[stuck]);
+    let clocks = watch.clocks.read();
+    let report = report::render(&watch.test_name, clocks, &[stuck]);
     // Straight to the process's stderr: libtest captures `eprintln!` of test threads, and that capture is lost when
     // the process exits.
     let _ = writeln!(std::io::stderr(), "\n{report}");
+    if let Some(path) = &environment::defaults().report {
+        let record = Record {
+            test_name: &watch.test_name,
+            outcome: Outcome::Stuck,
+            failures: &[Kind::Stuck],
+            clocks,
+            // The runtime's thread is stuck; its handle is not this thread's to ask.
+            tasks_alive: None,
+        };
+        record::append(path, &record);
+    }
     std::process::exit(STUCK_EXIT_CODE);
 }

@@ -104,6 +104,15 @@ impl Activity {
         (idle_points > self.unparks.load(Ordering::SeqCst)).then_some(idle_points)
     }
 
+    /// How long the runtime has been parked, up to `now`; `None` while it runs.
+    pub(crate) fn parked_for(&self, now: std::time::Instant) -> Option<Duration> {
+        self.parked_period()?;
+        let since = self.last_park.load(Ordering::SeqCst);
+        Some(Duration::from_nanos(
+            self.nanos_since_created(now).saturating_sub(since),
+        ))
+    }
+
     /// `Some(n)` while the runtime's thread is polling tasks, where `n` identifies this one stretch between two idle
     /// points; `None` while it is parked.
     pub(crate) fn busy_stretch(&self) -> Option<u64> {

@@ -6,12 +6,51 @@ use crate::report::ClockReading;
 
 #[derive(Debug)]
 pub(crate) struct Failure {
+    /// What kind of failure, as the machine-readable record names it.
+    pub(crate) kind: Kind,
     /// Reads after "test `name` ", e.g. "timed out: still running after its real-time budget of 2s".
     pub(crate) summary: String,
     /// One line each, listed under the summary: the panics, the spawn locations.
     pub(crate) details: Vec<String>,
     /// What to do about it, including how to opt out where there is a way.
     pub(crate) help: String,
+}
+
+/// The kinds of failure, one per guard that can fail a test (and the body's own panic).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// The body panicked.
+    Panic,
+    /// A spawned task or background service panicked.
+    TaskPanic,
+    /// Tasks were still alive after the body returned.
+    Leak,
+    /// Every task waited and nothing could wake them.
+    Deadlock,
+    /// The real-time budget ran out.
+    Timeout,
+    /// The real-time budget ran out and the test's thread did not return from a blocking call.
+    Stuck,
+    /// The virtual clock ran past the virtual budget.
+    VirtualTimeout,
+    /// The runtime's thread blocked without using the CPU.
+    BlockedEventLoop,
+}
+
+impl Kind {
+    /// The name in `WS_TEST_REPORT` records: stable, lower case, one word.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Kind::Panic => "panic",
+            Kind::TaskPanic => "task_panic",
+            Kind::Leak => "leak",
+            Kind::Deadlock => "deadlock",
+            Kind::Timeout => "timeout",
+            Kind::Stuck => "stuck",
+            Kind::VirtualTimeout => "virtual_timeout",
+            Kind::BlockedEventLoop => "blocked_event_loop",
+        }
+    }
 }
 
 /// The whole message: one failure reads as a sentence, several as a numbered list with the body's own failure first.
@@ -61,6 +100,7 @@ mod tests {
     #[test]
     fn one_failure_reads_as_a_sentence_with_both_clocks() {
         let failure = Failure {
+            kind: Kind::Timeout,
             summary: "timed out".into(),
             details: Vec::new(),
             help: "raise the budget".into(),
@@ -74,6 +114,7 @@ mod tests {
     #[test]
     fn details_are_listed_under_the_headline_which_keeps_the_clocks() {
         let failure = Failure {
+            kind: Kind::TaskPanic,
             summary: "failed: a spawned task panicked (2 panics in all)".into(),
             details: vec!["at a.rs:1:1: boom".into(), "at b.rs:2:2: bang".into()],
             help: "fix them".into(),
@@ -89,11 +130,13 @@ mod tests {
     fn several_failures_are_numbered_in_order() {
         let failures = [
             Failure {
+                kind: Kind::Panic,
                 summary: "panicked: boom".into(),
                 details: Vec::new(),
                 help: "see above".into(),
             },
             Failure {
+                kind: Kind::Leak,
                 summary: "leaked 2 tasks".into(),
                 details: vec!["spawned at a.rs:1:1".into(), "spawned at b.rs:2:2".into()],
                 help: "stop them".into(),

@@ -4,6 +4,7 @@
 //! read once per test process, when its first test starts: they are set when a run is launched, and reading them for
 //! every test would cost each test more than building its runtime.
 
+use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -17,6 +18,8 @@ pub(crate) struct Defaults {
     pub(crate) deadlock: Result<Option<Deadlock>, String>,
     pub(crate) max_blocking: Result<Option<MaxBlocking>, String>,
     pub(crate) io_grace: Result<Option<IoGrace>, String>,
+    /// `WS_TEST_REPORT`: the file each test appends its JSON line to; unset or empty for none.
+    pub(crate) report: Option<PathBuf>,
 }
 
 static DEFAULTS: OnceLock<Defaults> = OnceLock::new();
@@ -29,6 +32,9 @@ pub(crate) fn defaults() -> &'static Defaults {
         deadlock: choice::<Deadlock>("WS_TEST_DEADLOCK"),
         max_blocking: parsed("WS_TEST_MAX_BLOCKING", MaxBlocking::from_text),
         io_grace: parsed("WS_TEST_IO_GRACE", IoGrace::from_text),
+        report: std::env::var_os("WS_TEST_REPORT")
+            .filter(|path| !path.is_empty())
+            .map(PathBuf::from),
     })
 }
 

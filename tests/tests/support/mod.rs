@@ -44,7 +44,7 @@ pub fn run_ignored_test_captured(name: &str, environment: &[(&str, &str)]) -> Ch
     run_child(&["--exact", name, "--ignored", "--test-threads=1"], environment)
 }
 
-fn run_child(arguments: &[&str], environment: &[(&str, &str)]) -> ChildRun {
+pub fn run_child(arguments: &[&str], environment: &[(&str, &str)]) -> ChildRun {
     let executable = std::env::current_exe().expect("the test binary knows its own path");
     let mut command = Command::new(executable);
     command.args(arguments);
