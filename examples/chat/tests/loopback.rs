@@ -26,6 +26,21 @@ async fn serve_on_loopback(chat: Chat) -> String {
     url
 }
 
+/// Alice, then Bob, join the lobby at `url`, each greeted with the count of members online.
+async fn alice_and_bob_join(url: &str, within: Duration) -> (ChatClient, ChatClient) {
+    let mut alice = ChatClient::connect(url, "lobby", within).await.expect("alice joins");
+    assert_eq!(
+        alice.next_message(within).await.expect("read"),
+        Received::Text("welcome to lobby: 1 online".into())
+    );
+    let mut bob = ChatClient::connect(url, "lobby", within).await.expect("bob joins");
+    assert_eq!(
+        bob.next_message(within).await.expect("read"),
+        Received::Text("welcome to lobby: 2 online".into())
+    );
+    (alice, bob)
+}
+
 /// The service on a thread and a runtime of its own, in real time: a common fixture.
 fn serve_on_its_own_thread() -> SocketAddr {
     let (address_sender, address) = std::sync::mpsc::channel();
@@ -53,16 +68,7 @@ fn serve_on_its_own_thread() -> SocketAddr {
 async fn members_hear_each_other_over_loopback() {
     let url = serve_on_loopback(Chat::default()).await;
     let within = Duration::from_secs(5);
-    let mut alice = ChatClient::connect(&url, "lobby", within).await.expect("alice joins");
-    assert_eq!(
-        alice.next_message(within).await.expect("read"),
-        Received::Text("welcome to lobby: 1 online".into())
-    );
-    let mut bob = ChatClient::connect(&url, "lobby", within).await.expect("bob joins");
-    assert_eq!(
-        bob.next_message(within).await.expect("read"),
-        Received::Text("welcome to lobby: 2 online".into())
-    );
+    let (mut alice, mut bob) = alice_and_bob_join(&url, within).await;
     alice.say("hi bob").await.expect("sent");
     assert_eq!(
         bob.next_message(within).await.expect("read"),
@@ -116,16 +122,7 @@ async fn an_hour_over_loopback_then_the_idle_close() {
 async fn a_server_on_its_own_thread_answers_before_every_timeout() {
     let url = format!("ws://{}", serve_on_its_own_thread());
     let within = Duration::from_secs(5);
-    let mut alice = ChatClient::connect(&url, "lobby", within).await.expect("alice joins");
-    assert_eq!(
-        alice.next_message(within).await.expect("read"),
-        Received::Text("welcome to lobby: 1 online".into())
-    );
-    let mut bob = ChatClient::connect(&url, "lobby", within).await.expect("bob joins");
-    assert_eq!(
-        bob.next_message(within).await.expect("read"),
-        Received::Text("welcome to lobby: 2 online".into())
-    );
+    let (mut alice, mut bob) = alice_and_bob_join(&url, within).await;
     for round in 0..20 {
         alice.say(&format!("round {round}")).await.expect("sent");
         assert_eq!(
