@@ -14,6 +14,7 @@ use crate::observe::clock::Clocks;
 use crate::observe::monitor;
 #[cfg(tokio_unstable)]
 use crate::observe::spawn_locations::SpawnLocations;
+use crate::observe::task_dumps;
 use crate::report::record::{self, Outcome, Record};
 use crate::report::{self, ClockReading, Failure, Kind};
 use crate::setup::environment;
@@ -70,7 +71,7 @@ fn run_observed<T>(options: Options, body: Pin<Box<dyn Future<Output = T> + '_>>
     test.activity.seal_observers();
     // One registration for all the test's probes: the monitor's list is a lock every test takes.
     let watching = monitor::watch(test.probes.take());
-    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+    let mut outcome = panic::catch_unwind(AssertUnwindSafe(|| {
         runtime.block_on(test.interrupt.run_until_fired(body, &test.activity))
     }));
     // The report shows the clocks when the body ended: shutting the runtime down may still move the paused clock.
@@ -90,6 +91,7 @@ fn run_observed<T>(options: Options, body: Pin<Box<dyn Future<Output = T> + '_>>
         .iter_mut()
         .filter_map(|guard| guard.body_finished(&test, end))
         .collect();
+    add_where_tasks_wait(&runtime, &test, &mut outcome, &mut findings);
     runtime.shut_down();
     findings.extend(guards.iter_mut().filter_map(|guard| guard.runtime_shut_down(&test)));
     drop(guards);
@@ -128,6 +130,34 @@ fn let_ready_tasks_finish(runtime: &TestRuntime, test: &TestContext) {
 /// and polled its drivers without waiting, so the clock does not move.
 const PASSES_WITHOUT_FEWER: usize = 16;
 const MOST_PASSES: usize = 256;
+
+/// With tokio's task dumps, the first failure that asks "waiting where?" lists where each task waits: a dump of the
+/// runtime, still up, from inside it (tokio requires that of a current-thread runtime). Not on a multi-thread
+/// runtime, whose dump can wait forever for a worker stuck in a blocking call.
+fn add_where_tasks_wait<T>(
+    runtime: &TestRuntime,
+    test: &TestContext,
+    outcome: &mut Result<Result<T, Failure>, Box<dyn Any + Send>>,
+    findings: &mut [Failure],
+) {
+    if !task_dumps::AVAILABLE || test.settings.flavor == Flavor::MultiThread {
+        return;
+    }
+    let interruption = match outcome {
+        Ok(Err(failure)) if failure.kind.asks_where_tasks_wait() => Some(failure),
+        _ => None,
+    };
+    let Some(failure) =
+        interruption.or_else(|| findings.iter_mut().find(|failure| failure.kind.asks_where_tasks_wait()))
+    else {
+        return;
+    };
+    #[cfg(tokio_unstable)]
+    let spawn_site = |task| test.spawn_locations.location_of(task).map(ToString::to_string);
+    #[cfg(not(tokio_unstable))]
+    let spawn_site = |_| None;
+    failure.details.extend(runtime.block_on(task_dumps::tasks(spawn_site)));
+}
 
 /// The body's output when nothing failed; otherwise one panic that reports every failure, the body's first.
 #[track_caller]

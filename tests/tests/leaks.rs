@@ -56,11 +56,12 @@ fn a_leaked_ticker_fails_the_test_naming_the_count_and_the_fix() {
         help,
         format!(
             "{expected_help} To see where each leaked task was spawned, run with \
-             RUSTFLAGS=\"--cfg tokio_unstable\"."
+             RUSTFLAGS=\"--cfg tokio_unstable\".{}",
+            support::HOW_TO_SEE_AWAITS
         )
     );
     #[cfg(tokio_unstable)]
-    assert_eq!(help, expected_help);
+    assert_eq!(help, format!("{expected_help}{}", support::HOW_TO_SEE_AWAITS));
     assert!(real_time < Duration::from_secs(5), "took {real_time:?}");
 }
 

@@ -50,7 +50,8 @@ fn the_timeout_message_names_the_test_shows_both_clocks_and_says_how_to_fix() {
         "{headline}"
     );
     assert_eq!(
-        help,
+        help.strip_suffix(support::HOW_TO_SEE_AWAITS)
+            .expect("how to see where tasks wait"),
         "help: The clock is paused and jumps to the next timer whenever every task waits, so the body was not \
          waiting on a timer: look for a message nobody sends, a task that never ends, or real I/O. If the test needs \
          more real time, raise its budget with #[ws_test(timeout = \"800ms\")] or for a whole run with \

@@ -36,7 +36,8 @@ fn a_leaked_ticker_fails_on_virtual_timeout_in_well_under_a_second() {
         "{headline}"
     );
     assert_eq!(
-        help,
+        help.strip_suffix(support::HOW_TO_SEE_AWAITS)
+            .expect("how to see where tasks wait"),
         "something keeps scheduling timers (an interval nobody stops, a retry loop that never gives up) while the \
          body waits for something that does not come. Stop that task or find what the body waits for. If the test \
          really covers more protocol time, raise the budget with #[ws_test(virtual_timeout = \"2h\")] or for a \

@@ -16,6 +16,7 @@ use crate::guards::{Guard, TestContext};
 use crate::observe::activity::Activity;
 use crate::observe::clock::Clocks;
 use crate::observe::monitor::Probe;
+use crate::observe::task_dumps;
 use crate::report::{self, Failure, Kind};
 use crate::setup::interrupt::Interrupt;
 use crate::setup::registry::RunningTest;
@@ -102,7 +103,8 @@ fn deadlock_failure(alive: usize, running: &RunningTest, state: &StateAtFailure)
              never sends, a lock, a Notify, a handler that never answers), so nothing will ever happen. Look at what \
              the body awaits and who should wake it.{real_io} If it waits for real I/O or a thread outside tokio that \
              needs more than {grace}, use start_paused = false, or deadlock = \"off\" for this test \
-             (WS_TEST_DEADLOCK=off for a whole run)."
+             (WS_TEST_DEADLOCK=off for a whole run).{}",
+            task_dumps::HOW_TO_GET
         ),
     }
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::config::{Flavor, Leaks};
 use crate::guards::state_at_failure::StateAtFailure;
 use crate::guards::{BodyEnd, Guard, TestContext};
+use crate::observe::task_dumps;
 use crate::report::{self, Failure, Kind};
 
 /// On a multi-thread runtime the count of alive tasks drops only after a finished task is released, which can lag
@@ -81,7 +82,8 @@ fn leak_failure(test: &TestContext, alive: usize) -> Failure {
              unfinished. Await its JoinHandle, or stop it (JoinHandle::abort, a JoinSet, a shutdown message). Start \
              a service that should live as long as the test with ws_test::background(\"name\", ..) instead of \
              tokio::spawn. To let this test leak, add leaks = \"allow\" (or \"warn\"); for a whole run, \
-             WS_TEST_LEAKS=warn.{how_to_locate}"
+             WS_TEST_LEAKS=warn.{how_to_locate}{}",
+            task_dumps::HOW_TO_GET
         ),
     }
 }
@@ -89,6 +91,10 @@ fn leak_failure(test: &TestContext, alive: usize) -> Failure {
 /// The spawn location of each live task where tokio can tell (`--cfg tokio_unstable`), else how to get them.
 #[cfg(tokio_unstable)]
 fn spawn_places(test: &TestContext) -> (Vec<String>, &'static str) {
+    // With task dumps, each task's line names its spawn location with the await it is stuck at.
+    if task_dumps::AVAILABLE {
+        return (Vec::new(), "");
+    }
     let places = test.spawn_locations.of_live_tasks();
     (
         places.into_iter().map(|place| format!("spawned at {place}")).collect(),

@@ -11,6 +11,7 @@ use tokio::runtime::Handle;
 
 use crate::guards::state_at_failure::StateAtFailure;
 use crate::guards::{Guard, TestContext};
+use crate::observe::task_dumps;
 use crate::report::{self, Failure, Kind};
 use crate::setup::interrupt::Interrupt;
 use crate::setup::registry::RunningTest;
@@ -70,7 +71,8 @@ fn runaway_failure(budget: Duration, alive: usize, state: &StateAtFailure) -> Fa
             "something keeps scheduling timers (an interval nobody stops, a retry loop that never gives up) while \
              the body waits for something that does not come. Stop that task or find what the body waits for. If \
              the test really covers more protocol time, raise the budget with #[ws_test(virtual_timeout = \
-             \"{doubled}\")] or for a whole run with WS_TEST_VIRTUAL_TIMEOUT={doubled}."
+             \"{doubled}\")] or for a whole run with WS_TEST_VIRTUAL_TIMEOUT={doubled}.{}",
+            task_dumps::HOW_TO_GET
         ),
     }
 }

@@ -14,6 +14,7 @@ use crate::guards::{Guard, TestContext};
 use crate::observe::activity::Activity;
 use crate::observe::clock::Clocks;
 use crate::observe::monitor::Probe;
+use crate::observe::task_dumps;
 use crate::report::record::{self, Outcome, Record};
 use crate::report::{self, Failure, Kind};
 use crate::setup::environment;
@@ -98,7 +99,8 @@ fn timeout_failure(watch: &Watch) -> Failure {
         details: StateAtFailure::read(&watch.running, watch.activity.as_deref()).details(),
         help: format!(
             "{waiting_on} If the test needs more real time, raise its budget with #[ws_test(timeout = \"{doubled}\")] \
-             or for a whole run with WS_TEST_TIMEOUT={doubled}."
+             or for a whole run with WS_TEST_TIMEOUT={doubled}.{}",
+            task_dumps::HOW_TO_GET
         ),
     }
 }

@@ -25,6 +25,12 @@ impl SpawnLocations {
         });
     }
 
+    /// Where the live task `task` was spawned.
+    #[cfg_attr(not(feature = "taskdump"), allow(dead_code))]
+    pub(crate) fn location_of(&self, task: tokio::task::Id) -> Option<&'static Location<'static>> {
+        lock(&self.alive).get(&task).copied()
+    }
+
     /// `file:line:column` of every live task, grouped, with a count where several share a place.
     pub(crate) fn of_live_tasks(&self) -> Vec<String> {
         let alive = lock(&self.alive);

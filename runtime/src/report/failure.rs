@@ -38,6 +38,12 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
+    /// A failure whose next question is "waiting where?": its report lists where the body and each task wait, when
+    /// the build has tokio's task dumps.
+    pub(crate) fn asks_where_tasks_wait(self) -> bool {
+        matches!(self, Kind::Deadlock | Kind::Timeout | Kind::VirtualTimeout | Kind::Leak)
+    }
+
     /// The name in `WS_TEST_REPORT` records: stable, lower case, one word.
     pub(crate) fn name(self) -> &'static str {
         match self {

@@ -10,6 +10,7 @@ use std::task::{Poll, Waker};
 
 use crate::lock::lock;
 use crate::observe::activity::Activity;
+use crate::observe::task_dumps;
 use crate::report::Failure;
 
 #[derive(Default)]
@@ -67,8 +68,14 @@ impl Interrupt {
             }
             let mut state = lock(&self.state);
             match state.failure.take() {
-                Some(failure) => {
+                Some(mut failure) => {
                     drop(state);
+                    if let (true, Some(running)) = (failure.kind.asks_where_tasks_wait(), body.as_mut()) {
+                        // One more poll, in tokio's tracing mode, to see where the body waits; then it is dropped.
+                        failure
+                            .details
+                            .extend(task_dumps::body(|| running.as_mut().poll(context)));
+                    }
                     body = None;
                     Poll::Ready(Err(failure))
                 }

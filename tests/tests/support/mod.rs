@@ -7,6 +7,10 @@ use std::panic::{self, AssertUnwindSafe};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+/// How a deadlock, timeout, virtual-timeout or leak report says to get task dumps, in builds without them.
+pub const HOW_TO_SEE_AWAITS: &str = " To see the await each task is stuck at, run with RUSTFLAGS=\"--cfg tokio_unstable\" \
+    and ws-test's feature taskdump: cargo test -F ws-test/taskdump (Linux).";
+
 /// Runs `test`, which must panic, and returns its panic message and the real time it took.
 pub fn panic_of(test: impl FnOnce()) -> (String, Duration) {
     let start = Instant::now();
