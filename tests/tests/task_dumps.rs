@@ -1,7 +1,7 @@
 //! With tokio's task dumps (`RUSTFLAGS="--cfg tokio_unstable"` and ws-test's feature `taskdump`; CI builds this in
 //! its own target directory), reports say where the body and every task wait, await by await.
 
-#![cfg(all(tokio_unstable, feature = "taskdump", target_os = "linux", target_arch = "x86_64"))]
+#![cfg(all(tokio_unstable, feature = "taskdump"))]
 
 mod support;
 

@@ -1,24 +1,15 @@
 //! Where each task is waiting, await point by await point, from tokio's task dumps: the answer to "waiting where?"
-//! under a deadlock, a timeout, a runaway virtual clock or a leak. tokio has them only with `--cfg tokio_unstable`,
-//! its `taskdump` feature (ws-test's `taskdump` turns it on) and on Linux (x86, x86_64, aarch64, s390x); without them
-//! [`HOW_TO_GET`] says how to get them, and nothing here costs anything.
+//! under a deadlock, a timeout, a runaway virtual clock or a leak. tokio has them only with `--cfg tokio_unstable` and
+//! its `taskdump` feature (ws-test's `taskdump` turns it on), and builds them only on Linux (x86, x86_64, aarch64,
+//! s390x), so these two settings are the whole condition; without them [`HOW_TO_GET`] says how to get them, and
+//! nothing here costs anything.
 //!
 //! A dump re-polls each task once in tokio's tracing mode, in which tokio's own leaf futures (timers, channels, locks,
 //! sockets) record a backtrace and return `Pending` without doing their work; a future of another library polls as
 //! usual. Each backtrace is cut down to the user's frames (no std, tokio, ws-test or other dependency), which are the
 //! `.await`s that led to the leaf, innermost first.
 
-#[cfg(all(
-    tokio_unstable,
-    feature = "taskdump",
-    target_os = "linux",
-    any(
-        target_arch = "aarch64",
-        target_arch = "x86",
-        target_arch = "x86_64",
-        target_arch = "s390x"
-    )
-))]
+#[cfg(all(tokio_unstable, feature = "taskdump"))]
 mod dumps {
     use std::collections::BTreeMap;
     use std::path::Path;
@@ -137,17 +128,7 @@ mod dumps {
     }
 }
 
-#[cfg(not(all(
-    tokio_unstable,
-    feature = "taskdump",
-    target_os = "linux",
-    any(
-        target_arch = "aarch64",
-        target_arch = "x86",
-        target_arch = "x86_64",
-        target_arch = "s390x"
-    )
-)))]
+#[cfg(not(all(tokio_unstable, feature = "taskdump")))]
 mod dumps {
     /// Nothing to say without task dumps, and the body is not polled.
     pub(crate) fn body<R>(_poll: impl FnOnce() -> R) -> Vec<String> {
@@ -162,17 +143,7 @@ mod dumps {
 pub(crate) use dumps::{body, tasks};
 
 /// Whether this build lists where each task waits (see the module's documentation).
-pub(crate) const AVAILABLE: bool = cfg!(all(
-    tokio_unstable,
-    feature = "taskdump",
-    target_os = "linux",
-    any(
-        target_arch = "aarch64",
-        target_arch = "x86",
-        target_arch = "x86_64",
-        target_arch = "s390x"
-    )
-));
+pub(crate) const AVAILABLE: bool = cfg!(all(tokio_unstable, feature = "taskdump"));
 
 /// Said in a report that could list where each task waits, when this build cannot; empty when it can.
 pub(crate) const HOW_TO_GET: &str = if AVAILABLE {
