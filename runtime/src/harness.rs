@@ -14,7 +14,7 @@ use crate::observe::clock::Clocks;
 use crate::observe::monitor;
 #[cfg(tokio_unstable)]
 use crate::observe::spawn_locations::SpawnLocations;
-use crate::observe::task_dumps;
+use crate::observe::task_dumps::{self, Origin};
 use crate::report::record::{self, Outcome, Record};
 use crate::report::{self, ClockReading, Failure, Kind};
 use crate::setup::environment;
@@ -81,6 +81,10 @@ fn run_observed<T>(options: Options, body: Pin<Box<dyn Future<Output = T> + '_>>
         Ok(Err(_)) => BodyEnd::Interrupted,
         Err(_) => BodyEnd::Panicked,
     };
+    // Dumped before the services stop, so that they are still there to be seen waiting.
+    if let Ok(Err(interruption)) = &mut outcome {
+        add_where_tasks_wait(&runtime, &test, interruption);
+    }
     // Background services live as long as the body; stopped here, they are gone before the leak check.
     test.running.stop_services();
     if end != BodyEnd::Interrupted {
@@ -91,7 +95,9 @@ fn run_observed<T>(options: Options, body: Pin<Box<dyn Future<Output = T> + '_>>
         .iter_mut()
         .filter_map(|guard| guard.body_finished(&test, end))
         .collect();
-    add_where_tasks_wait(&runtime, &test, &mut outcome, &mut findings);
+    if let Some(leak) = findings.iter_mut().find(|finding| finding.kind == Kind::Leak) {
+        add_where_tasks_wait(&runtime, &test, leak);
+    }
     runtime.shut_down();
     findings.extend(guards.iter_mut().filter_map(|guard| guard.runtime_shut_down(&test)));
     drop(guards);
@@ -131,32 +137,24 @@ fn let_ready_tasks_finish(runtime: &TestRuntime, test: &TestContext) {
 const PASSES_WITHOUT_FEWER: usize = 16;
 const MOST_PASSES: usize = 256;
 
-/// With tokio's task dumps, the first failure that asks "waiting where?" lists where each task waits: a dump of the
-/// runtime, still up, from inside it (tokio requires that of a current-thread runtime). Not on a multi-thread
-/// runtime, whose dump can wait forever for a worker stuck in a blocking call.
-fn add_where_tasks_wait<T>(
-    runtime: &TestRuntime,
-    test: &TestContext,
-    outcome: &mut Result<Result<T, Failure>, Box<dyn Any + Send>>,
-    findings: &mut [Failure],
-) {
-    if !task_dumps::AVAILABLE || test.settings.flavor == Flavor::MultiThread {
+/// With tokio's task dumps, a failure that asks "waiting where?" lists where each task waits: a dump of the runtime,
+/// still up, from inside it (tokio requires that of a current-thread runtime). Not on a multi-thread runtime, whose
+/// dump can wait forever for a worker stuck in a blocking call.
+fn add_where_tasks_wait(runtime: &TestRuntime, test: &TestContext, failure: &mut Failure) {
+    if !task_dumps::AVAILABLE || test.settings.flavor == Flavor::MultiThread || !failure.kind.asks_where_tasks_wait() {
         return;
     }
-    let interruption = match outcome {
-        Ok(Err(failure)) if failure.kind.asks_where_tasks_wait() => Some(failure),
-        _ => None,
+    let origin = |task| match test.running.service_name(task) {
+        Some(name) => Some(Origin::Service(name)),
+        #[cfg(tokio_unstable)]
+        None => test
+            .spawn_locations
+            .location_of(task)
+            .map(|place| Origin::Spawned(place.to_string())),
+        #[cfg(not(tokio_unstable))]
+        None => None,
     };
-    let Some(failure) =
-        interruption.or_else(|| findings.iter_mut().find(|failure| failure.kind.asks_where_tasks_wait()))
-    else {
-        return;
-    };
-    #[cfg(tokio_unstable)]
-    let spawn_site = |task| test.spawn_locations.location_of(task).map(ToString::to_string);
-    #[cfg(not(tokio_unstable))]
-    let spawn_site = |_| None;
-    failure.details.extend(runtime.block_on(task_dumps::tasks(spawn_site)));
+    failure.details.extend(runtime.block_on(task_dumps::tasks(origin)));
 }
 
 /// The body's output when nothing failed; otherwise one panic that reports every failure, the body's first.

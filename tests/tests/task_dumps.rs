@@ -44,7 +44,7 @@ fn a_deadlock_names_the_await_of_the_body_and_of_each_task() {
             let (to_first, first_hears) = tokio::sync::oneshot::channel::<()>();
             let (first_answers, body_hears) = tokio::sync::oneshot::channel::<()>();
             tokio::spawn(hands_over(first_hears, first_answers));
-            tokio::spawn(waits_for_a_notification(std::sync::Arc::default()));
+            ws_test::background("nonce manager", waits_for_a_notification(std::sync::Arc::default()));
             let _ = body_hears.await; // await: body
             drop(to_first);
         })
@@ -57,16 +57,14 @@ fn a_deadlock_names_the_await_of_the_body_and_of_each_task() {
         detail(&message, "the body waits at ").contains(&place_of("await: body")),
         "{message}"
     );
-    let spawned_at = |marker: &str| {
-        message
-            .lines()
-            .filter(|line| line.starts_with("   - a task spawned at "))
-            .find(|line| line.contains(&place_of(marker)))
-            .unwrap_or_else(|| panic!("no task waiting at {marker}:\n{message}"))
-            .to_string()
-    };
-    assert!(spawned_at("await: first task").contains("task_dumps.rs:"), "{message}");
-    assert!(spawned_at("await: second task").contains("task_dumps.rs:"), "{message}");
+    let task = detail(&message, "a task spawned at tests/tests/task_dumps.rs:");
+    assert!(
+        task.contains(&format!(" waits at tests/tests/{}", place_of("await: first task"))),
+        "{message}"
+    );
+    // A background service is named, as everywhere else.
+    let service = detail(&message, "background service `nonce manager` waits at ");
+    assert!(service.contains(&place_of("await: second task")), "{message}");
     // The body comes first, then the tasks; no frame of tokio, std or ws-test.
     let body = message.find("   - the body waits at ").expect("the body's line");
     let task = message.find("   - a task spawned at ").expect("a task's line");

@@ -16,6 +16,8 @@ mod dumps {
 
     use tokio::runtime::dump::{Backtrace, Trace};
 
+    use super::Origin;
+
     /// Await points shown per chain, and distinct tasks shown per report: a report stays short enough to read.
     const MOST_AWAITS: usize = 6;
     const MOST_TASKS: usize = 8;
@@ -28,14 +30,14 @@ mod dumps {
     }
 
     /// Every task of the current-thread runtime this is called in (inside `block_on`), grouped where several wait at
-    /// the same place: one line each, for a failure's details. `spawn_site` names where a task was spawned, or a
-    /// background service's name.
-    pub(crate) async fn tasks(spawn_site: impl Fn(tokio::task::Id) -> Option<String>) -> Vec<String> {
+    /// the same place: one line each, for a failure's details. `origin` says where a task came from.
+    pub(crate) async fn tasks(origin: impl Fn(tokio::task::Id) -> Option<Origin>) -> Vec<String> {
         let dump = tokio::runtime::Handle::current().dump().await;
         let mut alike: BTreeMap<String, usize> = BTreeMap::new();
         for task in dump.tasks().iter() {
-            let spawned = match spawn_site(task.id()) {
-                Some(place) => format!("a task spawned at {}", relative(&place)),
+            let spawned = match origin(task.id()) {
+                Some(Origin::Service(name)) => format!("background service `{name}`"),
+                Some(Origin::Spawned(place)) => format!("a task spawned at {}", relative(&place)),
                 None => "a task".to_string(),
             };
             *alike
@@ -135,12 +137,21 @@ mod dumps {
         Vec::new()
     }
 
-    pub(crate) async fn tasks(_spawn_site: impl Fn(tokio::task::Id) -> Option<String>) -> Vec<String> {
+    pub(crate) async fn tasks(_origin: impl Fn(tokio::task::Id) -> Option<super::Origin>) -> Vec<String> {
         Vec::new()
     }
 }
 
 pub(crate) use dumps::{body, tasks};
+
+/// Where a task came from, as a dump names it.
+#[cfg_attr(not(all(tokio_unstable, feature = "taskdump")), allow(dead_code))]
+pub(crate) enum Origin {
+    /// A background service, by its name.
+    Service(String),
+    /// A task spawned at this place (`file:line:column`).
+    Spawned(String),
+}
 
 /// Whether this build lists where each task waits (see the module's documentation).
 pub(crate) const AVAILABLE: bool = cfg!(all(tokio_unstable, feature = "taskdump"));

@@ -77,7 +77,8 @@ impl RunningTest {
             .collect()
     }
 
-    fn service_name(&self, task: tokio::task::Id) -> Option<String> {
+    /// The name of the background service that runs as `task`, if one does.
+    pub(crate) fn service_name(&self, task: tokio::task::Id) -> Option<String> {
         lock(&self.services)
             .iter()
             .find(|service| service.task == task)
