@@ -128,9 +128,3 @@ fn a_timeout_names_the_await_the_body_was_stuck_at() {
         "{message}"
     );
 }
-
-/// A passing test pays for nothing: no dump is taken.
-#[ws_test::ws_test]
-async fn a_passing_test_is_not_dumped() {
-    tokio::spawn(ticks_forever()).abort();
-}

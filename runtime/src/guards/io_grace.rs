@@ -10,7 +10,8 @@
 //! and unparks the driver, which jumps to the next timer. The next park after a jump holds again. Counting idle time
 //! in all, rather than one unbroken park, means a runtime that wakes for nothing (its park timed out on the real clock)
 //! still reaches the grace: it never hangs. While other threads of the process use the CPU (a server on a thread of
-//! its own, answering), idle time counts at a tenth: such a peer gets up to ten times the grace.
+//! its own, answering), idle time counts at a tenth: such a peer gets up to ten times the grace. The threads of tests
+//! running in parallel count too, which can only make a jump wait longer, never come early.
 //!
 //! Real I/O is in play when the settings say so from the start, when ws-test's own `ws::Server` is used, and, under
 //! `--cfg tokio_unstable`, as soon as the runtime's I/O driver has more sources registered than it had at the start.

@@ -5,6 +5,9 @@
 
 use std::time::Duration;
 
+#[cfg(target_os = "linux")]
+use crate::observe::thread_usage;
+
 /// CPU time used by every thread of this process so far.
 pub(crate) fn used() -> Option<Duration> {
     #[cfg(target_os = "linux")]
@@ -31,8 +34,7 @@ pub(crate) fn used() -> Option<Duration> {
 pub(crate) fn another_thread_runnable() -> bool {
     #[cfg(target_os = "linux")]
     {
-        // SAFETY: gettid(2) takes no arguments, touches no memory and cannot fail; it returns the caller's thread id.
-        let me = unsafe { libc::gettid() }.to_string();
+        let me = thread_usage::current_thread_id().to_string();
         let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
             return false;
         };
@@ -47,20 +49,17 @@ pub(crate) fn another_thread_runnable() -> bool {
     }
 }
 
-/// The state field of a `stat` line: after the command name in parentheses, which may itself contain spaces and
-/// parentheses.
-#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+/// Whether a `stat` line's state is `R`: running or waiting for a CPU.
+#[cfg(target_os = "linux")]
 fn is_runnable(stat: &str) -> bool {
-    stat.rfind(')')
-        .and_then(|end| stat.get(end + 1..))
-        .and_then(|rest| rest.split_whitespace().next())
-        == Some("R")
+    thread_usage::stat_fields(stat).and_then(|mut fields| fields.next()) == Some("R")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    #[cfg(target_os = "linux")]
     #[test]
     fn reads_the_state_after_the_command_name() {
         assert!(is_runnable("1234 (tokio-runtime-w) R 1 2 3"));

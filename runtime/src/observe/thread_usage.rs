@@ -1,5 +1,5 @@
 //! What a thread of this process has spent its time on, from Linux's `/proc`: CPU time, time waiting in the run
-//! queue, and whether it is asleep right now. Only reads files, so it needs no binding to libc.
+//! queue, and whether it is asleep right now, read from files; libc only for the thread's id.
 
 use std::time::Duration;
 
@@ -23,20 +23,31 @@ pub(crate) struct UsageSample {
     pub(crate) asleep: bool,
 }
 
+/// The calling thread's id, as `/proc/self/task/<id>/` names it.
+pub(crate) fn current_thread_id() -> libc::pid_t {
+    // SAFETY: gettid(2) takes no arguments, touches no memory and cannot fail; it returns the caller's thread id.
+    unsafe { libc::gettid() }
+}
+
+/// The fields of a `/proc/.../stat` line after the command name, the state first. The name sits in parentheses and
+/// may itself contain spaces and parentheses, so the fields start after the last `)`.
+pub(crate) fn stat_fields(stat: &str) -> Option<std::str::SplitWhitespace<'_>> {
+    Some(stat.get(stat.rfind(')')? + 1..)?.split_whitespace())
+}
+
 impl ThreadUsage {
     /// The calling thread.
     pub(crate) fn current() -> Option<ThreadUsage> {
-        // SAFETY: gettid(2) takes no arguments, touches no memory and cannot fail; it returns the caller's thread id.
-        let thread_id = unsafe { libc::gettid() };
-        Some(ThreadUsage { thread_id })
+        Some(ThreadUsage {
+            thread_id: current_thread_id(),
+        })
     }
 
     /// `None` once the thread has ended or `/proc` cannot be read.
     pub(crate) fn sample(&self) -> Option<UsageSample> {
         let task = format!("/proc/self/task/{}", self.thread_id);
         let stat = std::fs::read_to_string(format!("{task}/stat")).ok()?;
-        // The command name in parentheses may itself contain spaces and parentheses: fields start after the last ')'.
-        let fields: Vec<&str> = stat.get(stat.rfind(')')? + 1..)?.split_whitespace().collect();
+        let fields: Vec<&str> = stat_fields(&stat)?.collect();
         let state = fields.first()?;
         let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
         let mut cpu = Duration::from_millis(ticks * 1000 / TICKS_PER_SECOND);
