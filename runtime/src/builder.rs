@@ -243,6 +243,6 @@ impl Builder {
     /// ```
     #[track_caller]
     pub fn run<T>(self, body: impl Future<Output = T>) -> T {
-        harness::run(self.options, Box::pin(body))
+        harness::run(&self.options, Box::pin(body))
     }
 }

@@ -4,11 +4,11 @@
 use std::any::Any;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
-use std::pin::Pin;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 
 use crate::config::{Flavor, Options};
-use crate::guards::{self, BodyEnd, TestContext};
+use crate::guards::{self, BodyEnd, Guard, TestContext};
 use crate::observe::activity::Activity;
 use crate::observe::clock::Clocks;
 use crate::observe::monitor;
@@ -27,83 +27,182 @@ use crate::setup::settings::Settings;
 const TIME_ALREADY_FROZEN: &str = "time is already frozen";
 
 #[track_caller]
-pub(crate) fn run<T>(options: Options, body: Pin<Box<dyn Future<Output = T> + '_>>) -> T {
-    run_observed(options, body, Arc::new(Activity::default()))
+pub(crate) fn run<T>(options: &Options, body: Pin<Box<dyn Future<Output = T> + '_>>) -> T {
+    run_observed(options, body, Activity::shared())
 }
+
+// Every stage below keeps its stack frame small and hands the next what it built on the heap, for the speed of debug
+// builds, where each local has its own stack slot: glibc hands a finished thread's stack back with madvise, and a
+// page touched more than 16 KiB below where the thread ends must then be zapped (an interrupt to every other CPU to
+// flush its TLB) and faulted in again by the next test. tokio's own runtime build goes deep enough by itself that
+// ws-test's frames above it once crossed that line: 4.4 KiB of frames cost debug tests a third of their time.
+// `BENCHMARKS.md` ("Stack depth") has the measurement; keep the stages apart.
 
 /// [`run`], with the activity handed in, so that a test can check that nothing keeps it alive afterwards.
 #[track_caller]
-fn run_observed<T>(options: Options, body: Pin<Box<dyn Future<Output = T> + '_>>, activity: Arc<Activity>) -> T {
-    // Panics here, not in a closure, so that `#[track_caller]` points at the user's test.
-    let settings = match Settings::resolve(options) {
-        Ok(settings) => settings,
-        Err(problem) => panic!("{problem}"),
-    };
+fn run_observed<T>(options: &Options, body: Pin<Box<dyn Future<Output = T> + '_>>, activity: Arc<Activity>) -> T {
+    let settings = resolve_settings(options);
     #[cfg(tokio_unstable)]
     let spawn_locations = Arc::new(SpawnLocations::default());
-    let built = TestRuntime::build(
+    let runtime = build_runtime(
         &settings,
         &activity,
         #[cfg(tokio_unstable)]
         &spawn_locations,
     );
-    let runtime = match built {
-        Ok(runtime) => runtime,
-        Err(error) => panic!(
-            "test `{}` cannot start: building its tokio runtime failed: {error}",
-            settings.test_name
-        ),
-    };
-    let clocks = Clocks::start(runtime.handle());
-    let registration = registry::register(runtime.handle(), &clocks, settings.flavor, &activity);
-    let test = TestContext {
-        clocks,
-        runtime: runtime.handle().clone(),
-        interrupt: Arc::new(Interrupt::default()),
+    Started::new(
+        settings,
+        runtime,
         activity,
-        running: Arc::clone(registration.test()),
         #[cfg(tokio_unstable)]
         spawn_locations,
+    )
+    .run(body)
+}
+
+#[track_caller]
+fn resolve_settings(options: &Options) -> Box<Settings> {
+    match Settings::resolve(options) {
+        Ok(settings) => Box::new(settings),
+        Err(problem) => panic!("{problem}"),
+    }
+}
+
+#[track_caller]
+fn build_runtime(
+    settings: &Settings,
+    activity: &Arc<Activity>,
+    #[cfg(tokio_unstable)] spawn_locations: &Arc<SpawnLocations>,
+) -> Box<TestRuntime> {
+    let built = TestRuntime::build(
         settings,
-        probes: Default::default(),
-    };
-    let mut guards = guards::start_all(&test);
-    test.activity.seal_observers();
-    // One registration for all the test's probes: the monitor's list is a lock every test takes.
-    let watching = monitor::watch(test.probes.take());
-    let mut outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-        runtime.block_on(test.interrupt.run_until_fired(body, &test.activity))
-    }));
-    // The report shows the clocks when the body ended: shutting the runtime down may still move the paused clock.
-    let clocks_at_end = test.clocks.read();
-    let end = match &outcome {
-        Ok(Ok(_)) => BodyEnd::Completed,
-        Ok(Err(_)) => BodyEnd::Interrupted,
-        Err(_) => BodyEnd::Panicked,
-    };
-    // Dumped before the services stop, so that they are still there to be seen waiting.
-    if let Ok(Err(interruption)) = &mut outcome {
-        add_where_tasks_wait(&runtime, &test, interruption);
+        activity,
+        #[cfg(tokio_unstable)]
+        spawn_locations,
+    );
+    match built {
+        Ok(runtime) => runtime,
+        Err(error) => runtime_failed(settings, &error),
     }
-    // Background services live as long as the body; stopped here, they are gone before the leak check.
-    test.running.stop_services();
-    if end != BodyEnd::Interrupted {
-        let_ready_tasks_finish(&runtime, &test);
+}
+
+#[cold]
+#[track_caller]
+fn runtime_failed(settings: &Settings, error: &std::io::Error) -> ! {
+    panic!(
+        "test `{}` cannot start: building its tokio runtime failed: {error}",
+        settings.test_name
+    )
+}
+
+/// A test from the moment its guards watch it to its report.
+struct Started {
+    runtime: Box<TestRuntime>,
+    test: TestContext,
+    guards: Vec<Box<dyn Guard>>,
+    /// The monitor's registration of the guards' probes.
+    watching: monitor::Watching,
+    registration: registry::Registration,
+}
+
+impl Started {
+    fn new(
+        settings: Box<Settings>,
+        runtime: Box<TestRuntime>,
+        activity: Arc<Activity>,
+        #[cfg(tokio_unstable)] spawn_locations: Arc<SpawnLocations>,
+    ) -> Box<Started> {
+        let clocks = Clocks::start(runtime.handle());
+        let registration = registry::register(runtime.handle(), &clocks, settings.flavor, &activity);
+        let test = TestContext {
+            clocks,
+            runtime: runtime.handle().clone(),
+            interrupt: Arc::new(Interrupt::default()),
+            activity,
+            running: Arc::clone(registration.test()),
+            #[cfg(tokio_unstable)]
+            spawn_locations,
+            settings,
+            probes: Default::default(),
+        };
+        let guards = guards::start_all(&test);
+        test.activity.seal_observers();
+        // One registration for all the test's probes: the monitor's list is a lock every test takes.
+        let watching = monitor::watch(test.probes.take());
+        Box::new(Started {
+            runtime,
+            test,
+            guards,
+            watching,
+            registration,
+        })
     }
-    let tasks_alive = test.runtime.metrics().num_alive_tasks();
-    let mut findings: Vec<Failure> = guards
-        .iter_mut()
-        .filter_map(|guard| guard.body_finished(&test, end))
-        .collect();
-    if let Some(leak) = findings.iter_mut().find(|finding| finding.kind == Kind::Leak) {
-        add_where_tasks_wait(&runtime, &test, leak);
+
+    /// The body, then the guards' findings, a bounded shutdown and the report. Boxed by [`new`](Self::new) for the
+    /// frames above the runtime's build; taken off the heap here, below them.
+    #[track_caller]
+    #[allow(clippy::boxed_local)]
+    fn run<T>(self: Box<Self>, body: Pin<Box<dyn Future<Output = T> + '_>>) -> T {
+        let mut started = *self;
+        let outcome = started.run_body(body);
+        started.finish(outcome)
     }
-    runtime.shut_down();
-    findings.extend(guards.iter_mut().filter_map(|guard| guard.runtime_shut_down(&test)));
-    drop(guards);
-    drop(watching);
-    drop(registration);
-    conclude(&test, clocks_at_end, tasks_alive, outcome, findings)
+
+    /// The body, until it completes, panics or a guard interrupts it. Polled through a `dyn` reference, so that
+    /// tokio's `block_on` frames, which every poll of the body sits under, do not carry the future by value.
+    fn run_body<T>(
+        &mut self,
+        body: Pin<Box<dyn Future<Output = T> + '_>>,
+    ) -> Result<Result<T, Failure>, Box<dyn Any + Send>> {
+        let (runtime, test) = (&self.runtime, &self.test);
+        panic::catch_unwind(AssertUnwindSafe(|| {
+            let until_fired = pin!(test.interrupt.run_until_fired(body, &test.activity));
+            let until_fired: Pin<&mut dyn Future<Output = Result<T, Failure>>> = until_fired;
+            runtime.block_on(until_fired)
+        }))
+    }
+
+    /// The guards' findings once the body has ended, a bounded shutdown, and the report.
+    #[track_caller]
+    fn finish<T>(self, mut outcome: Result<Result<T, Failure>, Box<dyn Any + Send>>) -> T {
+        let Started {
+            runtime,
+            test,
+            mut guards,
+            watching,
+            registration,
+        } = self;
+        // The report shows the clocks when the body ended: shutting the runtime down may still move the paused clock.
+        let clocks_at_end = test.clocks.read();
+        let end = match &outcome {
+            Ok(Ok(_)) => BodyEnd::Completed,
+            Ok(Err(_)) => BodyEnd::Interrupted,
+            Err(_) => BodyEnd::Panicked,
+        };
+        // Dumped before the services stop, so that they are still there to be seen waiting.
+        if let Ok(Err(interruption)) = &mut outcome {
+            add_where_tasks_wait(&runtime, &test, interruption);
+        }
+        // Background services live as long as the body; stopped here, they are gone before the leak check.
+        test.running.stop_services();
+        if end != BodyEnd::Interrupted {
+            let_ready_tasks_finish(&runtime, &test);
+        }
+        let tasks_alive = test.runtime.metrics().num_alive_tasks();
+        let mut findings: Vec<Failure> = guards
+            .iter_mut()
+            .filter_map(|guard| guard.body_finished(&test, end))
+            .collect();
+        if let Some(leak) = findings.iter_mut().find(|finding| finding.kind == Kind::Leak) {
+            add_where_tasks_wait(&runtime, &test, leak);
+        }
+        runtime.shut_down();
+        findings.extend(guards.iter_mut().filter_map(|guard| guard.runtime_shut_down(&test)));
+        drop(guards);
+        drop(watching);
+        drop(registration);
+        conclude(&test, clocks_at_end, tasks_alive, outcome, findings)
+    }
 }
 
 /// Runs every task that is ready, and those they wake, as far as they get without the clock moving, so that a task
@@ -257,7 +356,7 @@ mod tests {
             tokio::spawn(async {}).await.expect("a task");
             tokio::time::sleep(Duration::from_secs(1)).await;
         });
-        run_observed(Options::new("harness::leaves_nothing".into()), body, activity);
+        run_observed(&Options::new("harness::leaves_nothing".into()), body, activity);
         // The monitor thread may hold a probe (and so the activity) for the length of one check.
         let deadline = std::time::Instant::now() + Duration::from_secs(1);
         while weak.upgrade().is_some() && std::time::Instant::now() < deadline {

@@ -37,7 +37,8 @@ use crate::setup::settings::Settings;
 
 /// What every guard may know about the running test.
 pub(crate) struct TestContext {
-    pub(crate) settings: Settings,
+    /// On the heap, as the harness made it (see the note on stack depth in `harness.rs`).
+    pub(crate) settings: Box<Settings>,
     pub(crate) runtime: Handle,
     pub(crate) clocks: Clocks,
     pub(crate) interrupt: Arc<Interrupt>,

@@ -62,6 +62,11 @@ struct Observers {
 }
 
 impl Activity {
+    /// A fresh activity, shared with the hooks; made here so that its value is not a temporary in the harness's frame.
+    pub(crate) fn shared() -> Arc<Activity> {
+        Arc::new(Activity::default())
+    }
+
     /// Installs the hooks on a current-thread runtime's builder (a multi-thread runtime has one idle point per
     /// worker, and none of them means the whole runtime is idle).
     pub(crate) fn observe_current_thread(self: &Arc<Self>, builder: &mut tokio::runtime::Builder) {

@@ -23,40 +23,34 @@ pub(crate) enum TestRuntime {
 }
 
 impl TestRuntime {
+    /// The runtime, on the heap: see the note on stack depth in `harness.rs`.
     pub(crate) fn build(
         settings: &Settings,
         activity: &Arc<Activity>,
         #[cfg(tokio_unstable)] spawn_locations: &Arc<SpawnLocations>,
-    ) -> std::io::Result<TestRuntime> {
-        let multi_thread = settings.flavor == Flavor::MultiThread;
-        let mut builder = if multi_thread {
-            tokio::runtime::Builder::new_multi_thread()
+    ) -> std::io::Result<Box<TestRuntime>> {
+        let mut builder = tokio_builder(
+            settings,
+            activity,
+            #[cfg(tokio_unstable)]
+            spawn_locations,
+        );
+        if settings.flavor == Flavor::Local {
+            TestRuntime::build_local(&mut builder)
         } else {
-            tokio::runtime::Builder::new_current_thread()
-        };
-        builder.enable_all().start_paused(settings.paused_clock);
-        if let Some(count) = settings.worker_threads {
-            builder.worker_threads(count);
+            TestRuntime::build_shared(&mut builder)
         }
-        if let Some(name) = &settings.runtime_name {
-            builder.name(name);
-        }
-        if !multi_thread {
-            activity.observe_current_thread(&mut builder);
-        }
-        if settings.detects_deadlocks() {
-            activity.observe_blocking_jobs(&mut builder);
-        }
-        #[cfg(tokio_unstable)]
-        {
-            spawn_locations.observe(&mut builder);
-            activity.observe_task_polls(&mut builder);
-        }
-        Ok(if settings.flavor == Flavor::Local {
-            TestRuntime::Local(builder.build_local(LocalOptions::default())?)
-        } else {
-            TestRuntime::Shared(builder.build()?)
-        })
+    }
+
+    // One function per kind, so that each frame tokio builds under holds one kind's temporaries.
+    fn build_shared(builder: &mut tokio::runtime::Builder) -> std::io::Result<Box<TestRuntime>> {
+        builder.build().map(|runtime| Box::new(TestRuntime::Shared(runtime)))
+    }
+
+    fn build_local(builder: &mut tokio::runtime::Builder) -> std::io::Result<Box<TestRuntime>> {
+        builder
+            .build_local(LocalOptions::default())
+            .map(|runtime| Box::new(TestRuntime::Local(runtime)))
     }
 
     pub(crate) fn handle(&self) -> &Handle {
@@ -79,4 +73,38 @@ impl TestRuntime {
             TestRuntime::Local(runtime) => runtime.shutdown_timeout(SHUTDOWN_TIMEOUT),
         }
     }
+}
+
+/// tokio's builder, configured from the settings with the activity's hooks; on the heap, so that the frames under
+/// which tokio builds the runtime stay small.
+fn tokio_builder(
+    settings: &Settings,
+    activity: &Arc<Activity>,
+    #[cfg(tokio_unstable)] spawn_locations: &Arc<SpawnLocations>,
+) -> Box<tokio::runtime::Builder> {
+    let multi_thread = settings.flavor == Flavor::MultiThread;
+    let mut builder = Box::new(if multi_thread {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    });
+    builder.enable_all().start_paused(settings.paused_clock);
+    if let Some(count) = settings.worker_threads {
+        builder.worker_threads(count);
+    }
+    if let Some(name) = &settings.runtime_name {
+        builder.name(name);
+    }
+    if !multi_thread {
+        activity.observe_current_thread(&mut builder);
+    }
+    if settings.detects_deadlocks() {
+        activity.observe_blocking_jobs(&mut builder);
+    }
+    #[cfg(tokio_unstable)]
+    {
+        spawn_locations.observe(&mut builder);
+        activity.observe_task_polls(&mut builder);
+    }
+    builder
 }

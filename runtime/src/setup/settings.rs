@@ -36,8 +36,10 @@ pub(crate) struct Settings {
 }
 
 impl Settings {
-    pub(crate) fn resolve(options: Options) -> Result<Settings, String> {
-        let test_name = options.test_name;
+    /// Borrows the options, so that the frames above the runtime's build need no copy of them (see the note on stack
+    /// depth in `harness.rs`).
+    pub(crate) fn resolve(options: &Options) -> Result<Settings, String> {
+        let test_name = options.test_name.clone();
         let refuse = |problem: &str| Err(format!("test `{test_name}` cannot start: {problem}"));
         let multi_thread = options.flavor == Flavor::MultiThread;
         if options.start_paused == Some(true) && multi_thread {
@@ -123,7 +125,7 @@ impl Settings {
             flavor: options.flavor,
             worker_threads: options.worker_threads,
             unhandled_panic: options.unhandled_panic,
-            runtime_name: options.runtime_name,
+            runtime_name: options.runtime_name.clone(),
             // A builder may be given `Duration::MAX` to mean "no budget"; ten years is the same in practice.
             timeout: timeout.min(MAX_BUDGET),
             leaks,
