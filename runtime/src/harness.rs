@@ -124,6 +124,8 @@ impl Started {
             spawn_locations,
             settings,
             probes: Default::default(),
+            #[cfg(target_os = "linux")]
+            runtime_thread: Default::default(),
         };
         let guards = guards::start_all(&test);
         test.activity.seal_observers();

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use crate::config::{Flavor, MaxBlocking};
 use crate::guards::{BodyEnd, Guard, TestContext};
 use crate::lock::lock;
-use crate::observe::activity::Activity;
+use crate::observe::activity::{Activity, Observer};
 use crate::observe::monitor::Probe;
 use crate::observe::thread_usage::{ThreadUsage, UsageSample};
 use crate::report::{self, Failure, Kind};
@@ -67,8 +67,7 @@ pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
     if test.settings.flavor == Flavor::MultiThread {
         return None;
     }
-    // The guard starts on the thread that will run the runtime.
-    let thread = ThreadUsage::current()?;
+    let thread = test.runtime_thread()?;
     let shared = Arc::new(Shared {
         measurements: Mutex::new(Measurements {
             activity: Arc::clone(&test.activity),
@@ -82,23 +81,27 @@ pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
         over_limit: AtomicBool::new(false),
         interrupt: Arc::clone(&test.interrupt),
     });
-    // The stretch ends at the runtime's idle point: measure it to the end there, on the runtime's own thread, and stop
-    // the body before the runtime parks, so the paused clock cannot carry it past its next wait.
-    test.activity.on_park(&shared, |shared| {
-        if !shared.over_limit.load(Ordering::SeqCst) {
-            return;
-        }
-        let mut measurements = lock(&shared.measurements);
-        measurements.end_stretch(Instant::now(), &shared.over_limit);
-        if let (Some(blocked), false) = (measurements.found, measurements.interrupted) {
-            measurements.interrupted = true;
-            shared.interrupt.fire(blocked_failure(blocked, measurements.limit));
-        }
-    });
+    test.activity.on_park(&shared);
     test.watch(Box::new(BlockingProbe {
         shared: Arc::clone(&shared),
     }));
     Some(Box::new(BlockingGuard { shared }))
+}
+
+impl Observer for Shared {
+    /// The stretch ends at the runtime's idle point: measured to the end there, on the runtime's own thread, with the
+    /// body stopped before the runtime parks, so the paused clock cannot carry it past its next wait.
+    fn observe(&self) {
+        if !self.over_limit.load(Ordering::SeqCst) {
+            return;
+        }
+        let mut measurements = lock(&self.measurements);
+        measurements.end_stretch(Instant::now(), &self.over_limit);
+        if let (Some(blocked), false) = (measurements.found, measurements.interrupted) {
+            measurements.interrupted = true;
+            self.interrupt.fire(blocked_failure(blocked, measurements.limit));
+        }
+    }
 }
 
 impl Probe for BlockingProbe {

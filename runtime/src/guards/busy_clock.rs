@@ -56,9 +56,8 @@ pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
         activity: std::sync::Arc::clone(&test.activity),
         clocks: test.clocks.clone(),
         runtime: test.runtime.clone(),
-        // The guard starts on the thread that will run the runtime.
         #[cfg(target_os = "linux")]
-        thread: ThreadUsage::current(),
+        thread: test.runtime_thread(),
         following: None,
         clock_not_paused: false,
     }));

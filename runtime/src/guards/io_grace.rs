@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use crate::guards::{BodyEnd, Guard, TestContext};
 use crate::lock::lock;
-use crate::observe::activity::Activity;
+use crate::observe::activity::{Activity, Observer};
 use crate::observe::process_cpu;
 use crate::report::Failure;
 use crate::setup::registry::RunningTest;
@@ -110,15 +110,20 @@ struct Holding {
     registered_at_start: u64,
     /// Ends the hold in progress early, when the body is over.
     hold: Mutex<Option<Sender<()>>>,
+    /// Shared with the hold's blocking job, which outlives neither the test nor this, but must not keep it alive.
+    state: Arc<HoldState>,
+    finished: AtomicBool,
+}
+
+struct HoldState {
     /// A hold is in progress.
-    holding: Arc<AtomicBool>,
+    holding: AtomicBool,
     /// The runtime's idle point when the last hold ended (`u64::MAX` before any): the two parks that follow it are let
     /// through to jump. Two, because ending the hold unparks tokio's driver, which marks it woken: the first park after
     /// takes that mark for a wake and does not advance the clock; the second does.
-    released_at: Arc<AtomicU64>,
+    released_at: AtomicU64,
     /// The runtime's polls when the last hold ended: a park with none since is no new race.
-    polls_at_release: Arc<AtomicU64>,
-    finished: AtomicBool,
+    polls_at_release: AtomicU64,
 }
 
 struct IoGraceGuard {
@@ -137,12 +142,14 @@ pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
         #[cfg(tokio_unstable)]
         registered_at_start: registered_sources(&test.runtime),
         hold: Mutex::new(None),
-        holding: Arc::new(AtomicBool::new(false)),
-        released_at: Arc::new(AtomicU64::new(u64::MAX)),
-        polls_at_release: Arc::new(AtomicU64::new(0)),
+        state: Arc::new(HoldState {
+            holding: AtomicBool::new(false),
+            released_at: AtomicU64::new(u64::MAX),
+            polls_at_release: AtomicU64::new(0),
+        }),
         finished: AtomicBool::new(false),
     });
-    test.activity.on_park(&holding, Holding::before_park);
+    test.activity.on_park(&holding);
     Some(Box::new(IoGraceGuard { holding }))
 }
 
@@ -152,6 +159,12 @@ fn registered_sources(runtime: &tokio::runtime::Handle) -> u64 {
     metrics
         .io_driver_fd_registered_count()
         .saturating_sub(metrics.io_driver_fd_deregistered_count())
+}
+
+impl Observer for Holding {
+    fn observe(&self) {
+        self.before_park();
+    }
 }
 
 impl Holding {
@@ -169,10 +182,11 @@ impl Holding {
 
     /// At the runtime's idle point, on its thread, right before it parks (and may jump the clock).
     fn before_park(&self) {
-        if self.finished.load(Ordering::SeqCst) || self.holding.load(Ordering::SeqCst) || !self.real_io_in_play() {
+        if self.finished.load(Ordering::SeqCst) || self.state.holding.load(Ordering::SeqCst) || !self.real_io_in_play()
+        {
             return;
         }
-        let released_at = self.released_at.load(Ordering::SeqCst);
+        let released_at = self.state.released_at.load(Ordering::SeqCst);
         let since_release = self.activity.idle_points().checked_sub(released_at);
         if since_release.is_some_and(|parks| parks < PARKS_LET_THROUGH) {
             // The hold just ended, to let this park jump.
@@ -186,14 +200,8 @@ impl Holding {
         }
         let (release, released) = mpsc::channel::<()>();
         *lock(&self.hold) = Some(release);
-        self.holding.store(true, Ordering::SeqCst);
-        let (activity, grace, holding, released_at, polls_at_release) = (
-            Arc::clone(&self.activity),
-            self.grace,
-            Arc::clone(&self.holding),
-            Arc::clone(&self.released_at),
-            Arc::clone(&self.polls_at_release),
-        );
+        self.state.holding.store(true, Ordering::SeqCst);
+        let (activity, grace, state) = (Arc::clone(&self.activity), self.grace, Arc::clone(&self.state));
         let mut idle_credit = IdleCredit::start(&activity, grace);
         // Spawned here, before the park, so that this very park is already held.
         tokio::task::spawn_blocking(move || {
@@ -208,16 +216,16 @@ impl Holding {
                 wait = step.min(grace - credited);
             }
             // Parked at this idle point, the runtime wakes when the job ends, and parks again from the same count.
-            polls_at_release.store(activity.polls(), Ordering::SeqCst);
-            released_at.store(activity.idle_points(), Ordering::SeqCst);
-            holding.store(false, Ordering::SeqCst);
+            state.polls_at_release.store(activity.polls(), Ordering::SeqCst);
+            state.released_at.store(activity.idle_points(), Ordering::SeqCst);
+            state.holding.store(false, Ordering::SeqCst);
         });
     }
 
     /// Whether nothing was polled since the last hold ended. Without tokio's unstable task hooks only the body's
     /// polls are counted, which answers only when the body is the test's one task.
     fn nothing_ran_since_release(&self) -> bool {
-        if self.activity.polls() != self.polls_at_release.load(Ordering::SeqCst) {
+        if self.activity.polls() != self.state.polls_at_release.load(Ordering::SeqCst) {
             return false;
         }
         cfg!(tokio_unstable) || tokio::runtime::Handle::current().metrics().num_alive_tasks() == 0

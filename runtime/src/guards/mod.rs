@@ -18,7 +18,7 @@ mod state_at_failure;
 mod virtual_time;
 mod watchdog;
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::sync::Arc;
 
 use tokio::runtime::Handle;
@@ -30,6 +30,8 @@ use crate::observe::clock::Clocks;
 use crate::observe::monitor::Probe;
 #[cfg(tokio_unstable)]
 use crate::observe::spawn_locations::SpawnLocations;
+#[cfg(target_os = "linux")]
+use crate::observe::thread_usage::ThreadUsage;
 use crate::report::Failure;
 use crate::setup::interrupt::Interrupt;
 use crate::setup::registry::RunningTest;
@@ -49,9 +51,18 @@ pub(crate) struct TestContext {
     pub(crate) spawn_locations: Arc<SpawnLocations>,
     /// The guards' probes, registered with the monitor together once every guard has started.
     pub(crate) probes: RefCell<Vec<Box<dyn Probe>>>,
+    #[cfg(target_os = "linux")]
+    pub(crate) runtime_thread: OnceCell<Option<ThreadUsage>>,
 }
 
 impl TestContext {
+    /// The thread that runs the runtime, for the guards that measure it: this one, since guards start on it. Looked up
+    /// once (a system call) however many guards ask.
+    #[cfg(target_os = "linux")]
+    pub(crate) fn runtime_thread(&self) -> Option<ThreadUsage> {
+        *self.runtime_thread.get_or_init(ThreadUsage::current)
+    }
+
     /// Has the monitor thread check `probe` every few milliseconds while the test runs.
     pub(crate) fn watch(&self, probe: Box<dyn Probe>) {
         self.probes.borrow_mut().push(probe);

@@ -11,6 +11,7 @@ use tokio::runtime::Handle;
 
 use crate::guards::state_at_failure::StateAtFailure;
 use crate::guards::{Guard, TestContext};
+use crate::observe::activity::Observer;
 use crate::observe::task_dumps;
 use crate::report::{self, Failure, Kind};
 use crate::setup::interrupt::Interrupt;
@@ -46,15 +47,20 @@ pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
         running: Arc::clone(&test.running),
         fired: AtomicBool::new(false),
     });
-    test.activity.on_unpark(&deadline, |deadline| {
-        if tokio::time::Instant::now() > deadline.deadline && !deadline.fired.swap(true, Ordering::SeqCst) {
+    test.activity.on_unpark(&deadline);
+    Some(Box::new(VirtualTimeGuard { _deadline: deadline }))
+}
+
+impl Observer for Deadline {
+    /// At every wake of the runtime: with the paused clock, right after each jump of virtual time.
+    fn observe(&self) {
+        if tokio::time::Instant::now() > self.deadline && !self.fired.swap(true, Ordering::SeqCst) {
             let alive = Handle::current().metrics().num_alive_tasks();
             // Read as the clock's jump wakes the runtime: whether it was parked or busy is known.
-            let state = StateAtFailure::read(&deadline.running, None);
-            deadline.interrupt.fire(runaway_failure(deadline.budget, alive, &state));
+            let state = StateAtFailure::read(&self.running, None);
+            self.interrupt.fire(runaway_failure(self.budget, alive, &state));
         }
-    });
-    Some(Box::new(VirtualTimeGuard { _deadline: deadline }))
+    }
 }
 
 fn runaway_failure(budget: Duration, alive: usize, state: &StateAtFailure) -> Failure {

@@ -12,12 +12,14 @@ use std::time::Duration;
 
 use crate::lock::lock;
 
-/// Called by the runtime's thread, inside the runtime, at its idle point right before it parks, or right after it
-/// wakes from parking (with a paused clock, every jump of virtual time has just happened then). An observer reaches
-/// what it reports to only through a `Weak` reference: what it reports to may hold this activity again (a guard's
-/// measurements, an interrupt whose waker reaches the runtime), and a strong one would keep every finished test's
-/// runtime alive.
-type Observer = Box<dyn Fn() + Send + Sync>;
+/// What a guard keeps for the runtime's hooks: called by the runtime's thread, inside the runtime, at its idle point
+/// right before it parks ([`Activity::on_park`]), or right after it wakes from parking ([`Activity::on_unpark`]; with
+/// a paused clock, every jump of virtual time has just happened then). The activity reaches an observer only through
+/// a `Weak` reference: an observer may hold this activity again (a guard's measurements, an interrupt whose waker
+/// reaches the runtime), and a strong one would keep every finished test's runtime alive.
+pub(crate) trait Observer: Send + Sync {
+    fn observe(&self);
+}
 
 #[derive(Default)]
 pub(crate) struct Activity {
@@ -57,8 +59,8 @@ pub(crate) struct Activity {
 
 #[derive(Default)]
 struct Observers {
-    park: Vec<Observer>,
-    unpark: Vec<Observer>,
+    park: Vec<Weak<dyn Observer>>,
+    unpark: Vec<Weak<dyn Observer>>,
 }
 
 impl Activity {
@@ -204,16 +206,18 @@ impl Activity {
         Duration::from_nanos(parked)
     }
 
-    /// Calls `observe(target)` after every park of a runtime set up with
-    /// [`observe_current_thread`](Self::observe_current_thread), for as long as `target` lives.
-    pub(crate) fn on_unpark<T: Send + Sync + 'static>(&self, target: &Arc<T>, observe: fn(&T)) {
-        lock(&self.registering).unpark.push(weakly(target, observe));
+    /// Calls `observer` after every park of a runtime set up with
+    /// [`observe_current_thread`](Self::observe_current_thread), for as long as it lives.
+    pub(crate) fn on_unpark<T: Observer + 'static>(&self, observer: &Arc<T>) {
+        let observer: Weak<dyn Observer> = Arc::downgrade(observer) as Weak<T>;
+        lock(&self.registering).unpark.push(observer);
     }
 
-    /// Calls `observe(target)` at every idle point, before the runtime parks, for as long as `target` lives. Waking
-    /// the body from there stops it before the clock can move.
-    pub(crate) fn on_park<T: Send + Sync + 'static>(&self, target: &Arc<T>, observe: fn(&T)) {
-        lock(&self.registering).park.push(weakly(target, observe));
+    /// Calls `observer` at every idle point, before the runtime parks, for as long as it lives. Waking the body from
+    /// there stops it before the clock can move.
+    pub(crate) fn on_park<T: Observer + 'static>(&self, observer: &Arc<T>) {
+        let observer: Weak<dyn Observer> = Arc::downgrade(observer) as Weak<T>;
+        lock(&self.registering).park.push(observer);
     }
 
     /// The observers registered so far are the test's: from now on they run without taking a lock. Called once every
@@ -254,18 +258,11 @@ impl Activity {
     }
 }
 
-fn weakly<T: Send + Sync + 'static>(target: &Arc<T>, observe: fn(&T)) -> Observer {
-    let target: Weak<T> = Arc::downgrade(target);
-    Box::new(move || {
-        if let Some(target) = target.upgrade() {
-            observe(&target);
-        }
-    })
-}
-
-fn call_all(observers: &[Observer]) {
+fn call_all(observers: &[Weak<dyn Observer>]) {
     for observer in observers {
-        observer();
+        if let Some(observer) = observer.upgrade() {
+            observer.observe();
+        }
     }
 }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 const TICKS_PER_SECOND: u64 = 100;
 
 /// A thread of this process, found while running on it.
+#[derive(Clone, Copy)]
 pub(crate) struct ThreadUsage {
     /// Its id, for `/proc/self/task/<id>/`.
     thread_id: libc::pid_t,
