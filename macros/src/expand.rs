@@ -71,7 +71,7 @@ pub(crate) fn test(function: &TestFunction, arguments: &Arguments, body: &BodyFa
             #body_signature #body
             #crate_path::Builder::new(::core::concat!(::core::module_path!(), #test_name))
                 #builder_calls
-                .run(#body_name())
+                .run_boxed(::std::boxed::Box::pin(#body_name()))
         }
     }
 }

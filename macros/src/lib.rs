@@ -111,7 +111,7 @@ mod tests {
                     .flavor(::ws_test::Flavor::MultiThread)
                     .worker_threads(2)
                     .timeout(::core::time::Duration::from_secs(90))
-                    .run(body())
+                    .run_boxed(::std::boxed::Box::pin(body()))
             }
         };
         assert_eq!(without_spaces(expanded), without_spaces(expected));
@@ -148,7 +148,10 @@ mod tests {
             ),
         ));
         assert!(expanded.contains("fntypo()"), "{expanded}");
-        assert!(expanded.contains(".run(body())"), "{expanded}");
+        assert!(
+            expanded.contains(".run_boxed(::std::boxed::Box::pin(body()))"),
+            "{expanded}"
+        );
         assert!(expanded.contains("compile_error!"), "{expanded}");
         assert!(
             !expanded.contains("flavor("),

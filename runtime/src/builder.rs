@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
 use crate::config::{Deadlock, Flavor, IoGrace, Leaks, MaxBlocking, Options, UnhandledPanic};
@@ -244,5 +245,18 @@ impl Builder {
     #[track_caller]
     pub fn run<T>(self, body: impl Future<Output = T>) -> T {
         harness::run(&self.options, Box::pin(body))
+    }
+
+    /// [`run`](Self::run), for a body already on the heap, as `#[ws_test]` hands it over: only a pointer travels
+    /// down to the runtime, so a test with a large body future (kilobytes, in debug builds) goes no deeper on its
+    /// thread's stack than under `#[tokio::test]` (BENCHMARKS.md, "Stack depth").
+    ///
+    /// ```
+    /// let answer = ws_test::Builder::new("returns").run_boxed(Box::pin(async { 42 }));
+    /// assert_eq!(answer, 42);
+    /// ```
+    #[track_caller]
+    pub fn run_boxed<'body, T>(self, body: Pin<Box<dyn Future<Output = T> + 'body>>) -> T {
+        harness::run(&self.options, body)
     }
 }
