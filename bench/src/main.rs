@@ -71,6 +71,14 @@ fn main() {
                 seconds(tokio_time),
                 per_test(tokio_time),
             );
+            if !release {
+                let (ws_faults, tokio_faults) = (faults_per_test(&ws_binary), faults_per_test(&tokio_binary));
+                let _ = writeln!(
+                    table,
+                    "| {description}, debug: minor page faults per test (BENCHMARKS.md, \"Stack depth\") | {ws_faults:.2} | {tokio_faults:.2} | {:.2} | no more than tokio's |",
+                    ws_faults / tokio_faults.max(0.01),
+                );
+            }
         }
     }
 
@@ -403,6 +411,37 @@ fn tests(shape: &str, count: usize, attribute: &str) -> String {
 
 /// The peak resident memory of a test binary's run, in KiB, from the kernel's high-water mark (`VmHWM`), read while
 /// it runs: the last reading before it exits.
+/// Minor page faults per test beyond the binary's start, best of a few runs: a test's thread that touches its stack
+/// deeper than glibc keeps for the next thread shows as one more per test (BENCHMARKS.md, "Stack depth").
+fn faults_per_test(binary: &Path) -> f64 {
+    let faults_of = |arguments: &[&str]| {
+        (0..5)
+            .map(|_| {
+                let before = children_minor_faults();
+                let (_, output) = time_run(binary, arguments);
+                assert!(output.status.success(), "{} failed", binary.display());
+                children_minor_faults() - before
+            })
+            .min()
+            .unwrap_or(0)
+    };
+    let all = faults_of(&["--quiet", "--test-threads=2"]);
+    let one = faults_of(&["--quiet", "--test-threads=2", "--exact", "test_00000"]);
+    all.saturating_sub(one) as f64 / (OVERHEAD_TESTS - 1) as f64
+}
+
+/// The minor page faults of this process's children that have ended and been waited for (`cminflt` in
+/// `/proc/self/stat`, the 11th field; the fields after the parenthesised command name start at the 3rd).
+fn children_minor_faults() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").expect("Linux has /proc/self/stat");
+    let after_name = &stat[stat.rfind(')').expect("a stat line names its command") + 1..];
+    after_name
+        .split_whitespace()
+        .nth(11 - 3)
+        .and_then(|field| field.parse().ok())
+        .expect("cminflt is a number")
+}
+
 fn peak_memory(binary: &Path, filter: &[&str]) -> u64 {
     let mut child = Command::new(binary)
         .args(["--quiet", "--test-threads=2"])
