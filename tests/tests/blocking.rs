@@ -163,6 +163,39 @@ async fn waiting_parked_for_a_thread_after_a_short_block_is_not_blocking() {
     receiver.await.expect("the thread replies");
 }
 
+/// A panic hook that computes (symbolising a backtrace with `RUST_BACKTRACE=1` takes half a second of CPU on a loaded
+/// machine) keeps the runtime's thread busy, but it is the report of a failure, not a runtime that never idles: the
+/// paused clock must not move for it. A chained hook that spins for 500 ms stands in for it, deterministically; the
+/// process-wide hook is replaced, so this runs alone, in a child process.
+#[test]
+#[ignore = "run by time_in_the_panic_machinery_does_not_move_the_virtual_clock in a child process"]
+fn panics_behind_a_hook_that_computes() {
+    std::panic::set_hook(Box::new(|info| {
+        let until = Instant::now() + Duration::from_millis(500);
+        while Instant::now() < until {
+            std::hint::spin_loop();
+        }
+        eprintln!("the computing hook saw: {info}");
+    }));
+    Builder::new("blocking::panics_computing").run(async {
+        tokio::spawn(async { panic!("the task's panic") });
+        tokio::task::yield_now().await;
+    });
+}
+
+#[test]
+fn time_in_the_panic_machinery_does_not_move_the_virtual_clock() {
+    let child = run_ignored_test("panics_behind_a_hook_that_computes", &[]);
+    child
+        .assert_failed_with("test `blocking::panics_computing` failed: a spawned task panicked (virtual 0.000s, real ");
+    assert!(child.stderr.contains("the computing hook saw: "), "{}", child.stderr);
+    assert!(
+        child.real_time >= Duration::from_millis(500),
+        "the hook ran: {:?}",
+        child.real_time
+    );
+}
+
 /// The blocked time a message reports.
 fn blocked_seconds(message: &str) -> f64 {
     let start = message.find("blocked for ").expect("a blocked-event-loop message") + "blocked for ".len();

@@ -5,7 +5,8 @@
 //! thread has then spent another [`BUSY_AFTER`] of CPU time computing (CPU time, so that a loaded machine or a blocking
 //! call does not count), the monitor advances the virtual clock by the CPU time the thread goes on spending, at every
 //! check, until the runtime idles again. A test that waits on timers never computes that long between two waits, so
-//! its virtual times stay exact, however loaded the machine.
+//! its virtual times stay exact, however loaded the machine. Time in the panic hook does not count: printing a
+//! backtrace reports a failure, and must not move the clock the report shows.
 
 use std::future::Future;
 use std::pin::pin;
@@ -68,11 +69,16 @@ pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
 impl Probe for BusyClock {
     fn check(&mut self, now: Instant) {
         let busy = self.activity.busy_stretch();
-        let Some(stretch) = busy.filter(|_| !self.clock_not_paused) else {
+        // Time in the panic hook (printing a backtrace can take half a second of CPU) is the report of a failure, not
+        // a runtime that never idles: it neither counts towards the busy stretch nor moves the clock.
+        let Some(stretch) = busy.filter(|_| !self.clock_not_paused && !self.activity.in_panic_hook()) else {
             self.following = None;
             return;
         };
-        if now.saturating_duration_since(self.activity.stretch_started()) < BUSY_AFTER {
+        let busy_for = now
+            .saturating_duration_since(self.activity.stretch_started())
+            .saturating_sub(self.activity.panic_time_in_stretch(now));
+        if busy_for < BUSY_AFTER {
             return;
         }
         let Some(measure_now) = self.busy_time(now) else {

@@ -147,6 +147,11 @@ impl Activity {
         self.panic_began.store(0, Ordering::SeqCst);
     }
 
+    /// Whether the runtime's thread is inside the panic hook right now.
+    pub(crate) fn in_panic_hook(&self) -> bool {
+        self.panic_began.load(Ordering::SeqCst) != 0
+    }
+
     /// The time the runtime's thread has spent inside the panic hook since the current stretch of polling began, a
     /// hook still running included.
     pub(crate) fn panic_time_in_stretch(&self, now: std::time::Instant) -> Duration {
