@@ -223,6 +223,11 @@ fn a_local_runtime_waiting_forever_fails_at_its_budget() {
         message.starts_with("test `suite::local_waits` timed out: still running after its real-time budget of 300ms"),
         "{message}"
     );
+    // A local runtime runs on one thread too: its idle point says it was parked.
+    assert!(
+        message.contains("s (real): the runtime was parked, waiting to be woken"),
+        "{message}"
+    );
     assert!(real_time < Duration::from_secs(5), "failed after {real_time:?}");
 }
 

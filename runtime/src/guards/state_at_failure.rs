@@ -15,7 +15,7 @@ pub(crate) struct StateAtFailure {
     real_io: bool,
     blocking_job: bool,
     /// How long the runtime had been parked (`Ok`) or polling without a park (`Err`), where the runtime's idle points
-    /// are observed (a current-thread runtime); `None` elsewhere.
+    /// are observed (a runtime on one thread: current-thread or local); `None` elsewhere.
     parked_or_busy: Option<Result<Duration, Duration>>,
 }
 

@@ -45,7 +45,8 @@ struct Watch {
     clocks: Clocks,
     interrupt: Arc<Interrupt>,
     running: Arc<RunningTest>,
-    /// The runtime's idle points, where they mean the whole runtime is idle (a current-thread runtime).
+    /// The runtime's idle points, where they mean the whole runtime is idle (a runtime on one thread: current-thread
+    /// or local).
     activity: Option<Arc<Activity>>,
 }
 
@@ -60,7 +61,7 @@ pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
         clocks: test.clocks.clone(),
         interrupt: Arc::clone(&test.interrupt),
         running: Arc::clone(&test.running),
-        activity: (settings.flavor == Flavor::CurrentThread).then(|| Arc::clone(&test.activity)),
+        activity: (settings.flavor != Flavor::MultiThread).then(|| Arc::clone(&test.activity)),
     }));
     // It acts only through the interrupt, or by ending the process: nothing to report at the end.
     None
