@@ -5,7 +5,7 @@ use std::any::Any;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::{Pin, pin};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use crate::config::{Flavor, Options};
 use crate::guards::{self, BodyEnd, Guard, TestContext};
@@ -15,6 +15,8 @@ use crate::observe::monitor;
 #[cfg(tokio_unstable)]
 use crate::observe::spawn_locations::SpawnLocations;
 use crate::observe::task_dumps::{self, Origin};
+#[cfg(target_os = "linux")]
+use crate::observe::thread_usage::ThreadUsage;
 use crate::report::record::{self, Outcome, Record};
 use crate::report::{self, ClockReading, Failure, Kind};
 use crate::setup::environment;
@@ -99,9 +101,9 @@ fn runtime_failed(settings: &Settings, error: &std::io::Error) -> ! {
 /// A test from the moment its guards watch it to its report.
 struct Started {
     runtime: Box<TestRuntime>,
-    test: TestContext,
+    test: Arc<TestContext>,
     guards: Vec<Box<dyn Guard>>,
-    /// The monitor's registration of the guards' probes.
+    /// The monitor's registration of the test, for the guards' probes.
     watching: monitor::Watching,
     registration: registry::Registration,
 }
@@ -124,14 +126,17 @@ impl Started {
             #[cfg(tokio_unstable)]
             spawn_locations,
             settings,
-            probes: Default::default(),
             #[cfg(target_os = "linux")]
-            runtime_thread: Default::default(),
+            runtime_thread: ThreadUsage::current(),
+            #[cfg(target_os = "linux")]
+            blocked_stretches: Default::default(),
         };
         let guards = guards::start_all(&test);
         test.activity.seal_observers();
-        // One registration for all the test's probes: the monitor's list is a lock every test takes.
-        let watching = monitor::watch(test.probes.take());
+        // Shared with the monitor thread, which makes the test's probes from it if the test lasts until its first look.
+        let test = Arc::new(test);
+        let watched: Weak<TestContext> = Arc::downgrade(&test);
+        let watching = monitor::watch(watched);
         Box::new(Started {
             runtime,
             test,
@@ -344,7 +349,6 @@ fn body_panic_failure(test: &TestContext, payload: &(dyn Any + Send)) -> Option<
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Weak;
     use std::time::Duration;
 
     use super::*;
@@ -353,21 +357,39 @@ mod tests {
     /// stay alive (a cycle through an observer once kept each test's runtime state, about 9 KB, forever).
     #[test]
     fn a_finished_test_leaves_nothing_alive() {
-        let activity = Arc::new(Activity::default());
-        let weak: Weak<Activity> = Arc::downgrade(&activity);
         let body = Box::pin(async {
             tokio::spawn(async {}).await.expect("a task");
             tokio::time::sleep(Duration::from_secs(1)).await;
         });
-        run_observed(&Options::new("harness::leaves_nothing".into()), body, activity);
-        // The monitor thread may hold a probe (and so the activity) for the length of one check.
-        let deadline = std::time::Instant::now() + Duration::from_secs(1);
+        assert_nothing_left_alive("harness::leaves_nothing", body);
+    }
+
+    /// The same for a test that lasts long enough for the monitor thread to make its probes: they hold the test's
+    /// state until the monitor's next look after the test ends.
+    #[test]
+    fn a_test_the_monitor_looked_at_leaves_nothing_alive_either() {
+        let body = Box::pin(async {
+            // Real time, without blocking the event loop: several of the monitor's looks.
+            tokio::task::spawn_blocking(|| std::thread::sleep(Duration::from_millis(100)))
+                .await
+                .expect("the blocking job");
+        });
+        assert_nothing_left_alive("harness::looked_at", body);
+    }
+
+    fn assert_nothing_left_alive(name: &'static str, body: Pin<Box<dyn Future<Output = ()>>>) {
+        let activity = Arc::new(Activity::default());
+        let weak: Weak<Activity> = Arc::downgrade(&activity);
+        run_observed(&Options::new(name.into()), body, activity);
+        // The monitor thread lets go of a finished test's probes (and so of its activity) at its next look, 20 ms on;
+        // generous for a loaded machine, and still short of the second it lingers before it lets go of everything.
+        let deadline = std::time::Instant::now() + Duration::from_millis(600);
         while weak.upgrade().is_some() && std::time::Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(5));
         }
         assert!(
             weak.upgrade().is_none(),
-            "the test's activity is still referenced after it ended"
+            "the activity of `{name}` is still referenced after it ended"
         );
     }
 }

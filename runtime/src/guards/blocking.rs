@@ -44,7 +44,7 @@ struct Measurements {
 }
 
 /// What the monitor's probe, the runtime's idle point and the harness share.
-struct Shared {
+pub(crate) struct Shared {
     measurements: Mutex<Measurements>,
     /// The current stretch has been blocked for longer than the limit: the runtime's next idle point reports it.
     over_limit: AtomicBool,
@@ -67,7 +67,7 @@ pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
     if test.settings.flavor == Flavor::MultiThread {
         return None;
     }
-    let thread = test.runtime_thread()?;
+    let thread = test.runtime_thread?;
     let shared = Arc::new(Shared {
         measurements: Mutex::new(Measurements {
             activity: Arc::clone(&test.activity),
@@ -82,10 +82,15 @@ pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
         interrupt: Arc::clone(&test.interrupt),
     });
     test.activity.on_park(&shared);
-    test.watch(Box::new(BlockingProbe {
-        shared: Arc::clone(&shared),
-    }));
+    // Kept where the monitor, which makes the probe at its first look, finds it.
+    let _ = test.blocked_stretches.set(Arc::clone(&shared));
     Some(Box::new(BlockingGuard { shared }))
+}
+
+/// The monitor's side, when the guard started.
+pub(crate) fn probe(test: &TestContext) -> Option<Box<dyn Probe>> {
+    let shared = Arc::clone(test.blocked_stretches.get()?);
+    Some(Box::new(BlockingProbe { shared }))
 }
 
 impl Observer for Shared {

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use tokio::runtime::Handle;
 
-use crate::guards::{Guard, TestContext};
+use crate::guards::TestContext;
 use crate::observe::activity::Activity;
 use crate::observe::clock::Clocks;
 use crate::observe::monitor::Probe;
@@ -49,21 +49,20 @@ struct Following {
     virtual_then: Duration,
 }
 
-pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
+/// It acts on the clock only: nothing to report at the end.
+pub(crate) fn probe(test: &TestContext) -> Option<Box<dyn Probe>> {
     if !test.settings.paused_clock {
         return None;
     }
-    test.watch(Box::new(BusyClock {
+    Some(Box::new(BusyClock {
         activity: std::sync::Arc::clone(&test.activity),
         clocks: test.clocks.clone(),
         runtime: test.runtime.clone(),
         #[cfg(target_os = "linux")]
-        thread: test.runtime_thread(),
+        thread: test.runtime_thread,
         following: None,
         clock_not_paused: false,
-    }));
-    // It acts on the clock only: nothing to report at the end.
-    None
+    }))
 }
 
 impl Probe for BusyClock {

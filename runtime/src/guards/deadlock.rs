@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use tokio::runtime::Handle;
 
+use crate::guards::TestContext;
 use crate::guards::state_at_failure::StateAtFailure;
-use crate::guards::{Guard, TestContext};
 use crate::observe::activity::Activity;
 use crate::observe::clock::Clocks;
 use crate::observe::monitor::Probe;
@@ -37,11 +37,12 @@ struct DeadlockProbe {
     fired: bool,
 }
 
-pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
+/// It acts only through the interrupt: nothing to report at the end.
+pub(crate) fn probe(test: &TestContext) -> Option<Box<dyn Probe>> {
     if !test.settings.detects_deadlocks() {
         return None;
     }
-    test.watch(Box::new(DeadlockProbe {
+    Some(Box::new(DeadlockProbe {
         activity: Arc::clone(&test.activity),
         running: Arc::clone(&test.running),
         clocks: test.clocks.clone(),
@@ -51,9 +52,7 @@ pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
         parked_since: Instant::now(),
         virtual_then: Duration::ZERO,
         fired: false,
-    }));
-    // It acts only through the interrupt: nothing to report at the end.
-    None
+    }))
 }
 
 impl Probe for DeadlockProbe {

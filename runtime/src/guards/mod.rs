@@ -1,11 +1,13 @@
 //! The guards, one file each, and the one interface between them and the harness. A guard starts with the test: its
-//! `start` takes the [`TestContext`], begins watching (a probe on the monitor thread through
-//! [`TestContext::watch`], observers of the runtime's idle points through `test.activity`), and returns the part that
-//! reports at the two points where the harness asks, if it has one. A guard may stop the body early by firing the
-//! test's interrupt, and stops watching when the harness is done with the test, after the runtime has shut down.
-//! Adding a guard: a new file with its `start`, and one line in [`start_all`]. Two of them fail nothing and act on the
-//! clock instead: `busy_clock` keeps the clock of a runtime that never idles moving, as real time would, and
-//! `io_grace` holds it back while real I/O is in play, so that a real reply lands before the timer it races.
+//! `start` takes the [`TestContext`], begins watching (observers of the runtime's idle points through
+//! `test.activity`), and returns the part that reports at the two points where the harness asks, if it has one. A
+//! guard that looks at the test from outside has a `probe` too, which the monitor thread makes at its first look at
+//! the test (most tests are over before that). A guard may stop the body early by firing the test's interrupt, and
+//! stops watching when the harness is done with the test, after the runtime has shut down.
+//! Adding a guard: a new file with its `start` and/or `probe`, and one line in [`start_all`] or [`probes_of`]. Two of
+//! them fail nothing and act on the clock instead: `busy_clock` keeps the clock of a runtime that never idles moving,
+//! as real time would, and `io_grace` holds it back while real I/O is in play, so that a real reply lands before the
+//! timer it races.
 
 #[cfg(target_os = "linux")]
 mod blocking;
@@ -18,8 +20,9 @@ mod state_at_failure;
 mod virtual_time;
 mod watchdog;
 
-use std::cell::{OnceCell, RefCell};
 use std::sync::Arc;
+#[cfg(target_os = "linux")]
+use std::sync::OnceLock;
 
 use tokio::runtime::Handle;
 
@@ -27,7 +30,7 @@ pub use watchdog::STUCK_EXIT_CODE;
 
 use crate::observe::activity::Activity;
 use crate::observe::clock::Clocks;
-use crate::observe::monitor::Probe;
+use crate::observe::monitor::{Probe, Watched};
 #[cfg(tokio_unstable)]
 use crate::observe::spawn_locations::SpawnLocations;
 #[cfg(target_os = "linux")]
@@ -49,24 +52,12 @@ pub(crate) struct TestContext {
     pub(crate) running: Arc<RunningTest>,
     #[cfg(tokio_unstable)]
     pub(crate) spawn_locations: Arc<SpawnLocations>,
-    /// The guards' probes, registered with the monitor together once every guard has started.
-    pub(crate) probes: RefCell<Vec<Box<dyn Probe>>>,
+    /// The thread that runs the runtime, for the guards that measure it: the harness's own, where the test starts.
     #[cfg(target_os = "linux")]
-    pub(crate) runtime_thread: OnceCell<Option<ThreadUsage>>,
-}
-
-impl TestContext {
-    /// The thread that runs the runtime, for the guards that measure it: this one, since guards start on it. Looked up
-    /// once (a system call) however many guards ask.
+    pub(crate) runtime_thread: Option<ThreadUsage>,
+    /// What the blocked-event-loop guard measures, shared by its observer, its probe and its report.
     #[cfg(target_os = "linux")]
-    pub(crate) fn runtime_thread(&self) -> Option<ThreadUsage> {
-        *self.runtime_thread.get_or_init(ThreadUsage::current)
-    }
-
-    /// Has the monitor thread check `probe` every few milliseconds while the test runs.
-    pub(crate) fn watch(&self, probe: Box<dyn Probe>) {
-        self.probes.borrow_mut().push(probe);
-    }
+    pub(crate) blocked_stretches: OnceLock<Arc<blocking::Shared>>,
 }
 
 /// How the body ended.
@@ -90,23 +81,42 @@ pub(crate) trait Guard {
     }
 }
 
-/// Every guard that applies to this test, in the order they report. (Pushed one by one: every test pays for this,
+/// Every guard that reports on this test, in the order they report. (Pushed one by one: every test pays for this,
 /// and an iterator chain costs several times more in the debug builds tests run as.)
 pub(crate) fn start_all(test: &TestContext) -> Vec<Box<dyn Guard>> {
-    let mut guards = Vec::with_capacity(8);
+    let mut guards = Vec::with_capacity(5);
     let mut add = |guard: Option<Box<dyn Guard>>| {
         if let Some(guard) = guard {
             guards.push(guard);
         }
     };
-    add(watchdog::start(test));
     add(panics::start(test));
     add(leaks::start(test));
     add(virtual_time::start(test));
-    add(deadlock::start(test));
     #[cfg(target_os = "linux")]
     add(blocking::start(test));
-    add(busy_clock::start(test));
     add(io_grace::start(test));
     guards
+}
+
+impl Watched for TestContext {
+    fn probes(&self) -> Vec<Box<dyn Probe>> {
+        probes_of(self)
+    }
+}
+
+/// Every probe that applies to this test, made by the monitor thread at its first look.
+fn probes_of(test: &TestContext) -> Vec<Box<dyn Probe>> {
+    let mut probes = Vec::with_capacity(4);
+    let mut add = |probe: Option<Box<dyn Probe>>| {
+        if let Some(probe) = probe {
+            probes.push(probe);
+        }
+    };
+    add(watchdog::probe(test));
+    add(deadlock::probe(test));
+    #[cfg(target_os = "linux")]
+    add(blocking::probe(test));
+    add(busy_clock::probe(test));
+    probes
 }

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::config::Flavor;
+use crate::guards::TestContext;
 use crate::guards::state_at_failure::StateAtFailure;
-use crate::guards::{Guard, TestContext};
 use crate::observe::activity::Activity;
 use crate::observe::clock::Clocks;
 use crate::observe::monitor::Probe;
@@ -50,10 +50,11 @@ struct Watch {
     activity: Option<Arc<Activity>>,
 }
 
-pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
+/// It acts only through the interrupt, or by ending the process: nothing to report at the end.
+pub(crate) fn probe(test: &TestContext) -> Option<Box<dyn Probe>> {
     let settings = &test.settings;
-    test.watch(Box::new(Watch {
-        deadline: Instant::now().checked_add(settings.timeout),
+    Some(Box::new(Watch {
+        deadline: test.clocks.real_start().checked_add(settings.timeout),
         interrupted: false,
         test_name: settings.test_name.clone(),
         budget: settings.timeout,
@@ -62,9 +63,7 @@ pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
         interrupt: Arc::clone(&test.interrupt),
         running: Arc::clone(&test.running),
         activity: (settings.flavor != Flavor::MultiThread).then(|| Arc::clone(&test.activity)),
-    }));
-    // It acts only through the interrupt, or by ending the process: nothing to report at the end.
-    None
+    }))
 }
 
 impl Probe for Watch {

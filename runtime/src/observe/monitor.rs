@@ -1,9 +1,12 @@
 //! One thread for the whole process that looks at every running test from outside, every few milliseconds, for the
 //! guards that must notice what a test cannot report itself: a budget running out while the runtime is parked or
-//! stuck, a runtime parked for good. Each test registers its guards' [`Probe`]s once, together; the monitor calls
-//! them until the returned [`Watching`] is dropped.
+//! stuck, a runtime parked for good. A test registers itself once, as something [`Watched`]; the monitor makes the
+//! test's [`Probe`]s at its first look, and calls them until the returned [`Watching`] is dropped.
+//!
+//! The probes are made by the monitor, not by the test, because most tests end before the monitor's first look: a
+//! test that lasts a millisecond pays for one entry in a list, not for building and dropping every probe.
 
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, Once, PoisonError};
+use std::sync::{Condvar, Mutex, MutexGuard, Once, PoisonError, Weak};
 
 use crate::lock::lock;
 use std::time::{Duration, Instant};
@@ -22,18 +25,21 @@ pub(crate) trait Probe: Send {
     fn check(&mut self, now: Instant);
 }
 
-/// Each test's probes behind a lock of their own, so that the monitor checks them (reading `/proc`, entering a
-/// runtime) without holding the list's lock, which every test takes to start and to end.
-type SharedProbe = Arc<Mutex<Vec<Box<dyn Probe>>>>;
+/// A running test, as the monitor sees it.
+pub(crate) trait Watched: Send + Sync {
+    /// The test's probes, made on the monitor's thread at its first look at the test.
+    fn probes(&self) -> Vec<Box<dyn Probe>>;
+}
 
-struct Probes {
+struct Registered {
     next_id: u64,
-    running: Vec<(u64, SharedProbe)>,
-    /// The monitor is waiting for a first probe and must be woken.
+    /// Held weakly: the monitor never keeps a finished test alive.
+    running: Vec<(u64, Weak<dyn Watched>)>,
+    /// The monitor is waiting for a first test and must be woken.
     monitor_waiting: bool,
 }
 
-static PROBES: Mutex<Probes> = Mutex::new(Probes {
+static REGISTERED: Mutex<Registered> = Mutex::new(Registered {
     next_id: 0,
     running: Vec::new(),
     monitor_waiting: false,
@@ -41,23 +47,23 @@ static PROBES: Mutex<Probes> = Mutex::new(Probes {
 static CHANGED: Condvar = Condvar::new();
 static MONITOR_STARTED: Once = Once::new();
 
-fn probes() -> MutexGuard<'static, Probes> {
-    lock(&PROBES)
+fn registered() -> MutexGuard<'static, Registered> {
+    lock(&REGISTERED)
 }
 
-/// Stops the checks of its probe when dropped.
+/// Stops the checks of the test's probes when dropped.
 pub(crate) struct Watching {
     id: u64,
 }
 
 impl Drop for Watching {
     fn drop(&mut self) {
-        probes().running.retain(|(id, _)| *id != self.id);
+        registered().running.retain(|(id, _)| *id != self.id);
     }
 }
 
-/// Checks a test's probes, in turn, until the returned [`Watching`] is dropped.
-pub(crate) fn watch(test_probes: Vec<Box<dyn Probe>>) -> Watching {
+/// Checks the test's probes, in turn, until the returned [`Watching`] is dropped.
+pub(crate) fn watch(test: Weak<dyn Watched>) -> Watching {
     MONITOR_STARTED.call_once(|| {
         if let Err(error) = std::thread::Builder::new()
             .name("ws-test-monitor".into())
@@ -67,44 +73,57 @@ pub(crate) fn watch(test_probes: Vec<Box<dyn Probe>>) -> Watching {
             panic!("ws-test could not start its monitor thread: {error}");
         }
     });
-    let mut probes = probes();
-    let id = probes.next_id;
-    probes.next_id += 1;
-    probes.running.push((id, Arc::new(Mutex::new(test_probes))));
-    // A lingering monitor finds the probe within a check interval by itself.
-    if probes.monitor_waiting {
-        probes.monitor_waiting = false;
+    let mut registered = registered();
+    let id = registered.next_id;
+    registered.next_id += 1;
+    registered.running.push((id, test));
+    // A lingering monitor finds the test within a check interval by itself.
+    if registered.monitor_waiting {
+        registered.monitor_waiting = false;
         CHANGED.notify_one();
     }
     Watching { id }
 }
 
 fn monitor() {
-    let mut to_check: Vec<SharedProbe> = Vec::new();
+    let mut running: Vec<(u64, Weak<dyn Watched>)> = Vec::new();
+    // The probes of each test the monitor has looked at, by the test's id; only this thread touches them.
+    let mut probing: Vec<(u64, Vec<Box<dyn Probe>>)> = Vec::new();
     let mut last_busy = Instant::now();
     loop {
         {
-            let mut probes = probes();
-            if probes.running.is_empty() && last_busy.elapsed() >= LINGER {
-                probes.monitor_waiting = true;
-                while probes.running.is_empty() {
-                    probes = CHANGED.wait(probes).unwrap_or_else(PoisonError::into_inner);
+            let mut registered = registered();
+            if registered.running.is_empty() && last_busy.elapsed() >= LINGER {
+                // Nothing to check for a while: the probes of the tests that ended go now, not when a test comes.
+                probing.clear();
+                registered.monitor_waiting = true;
+                while registered.running.is_empty() {
+                    registered = CHANGED.wait(registered).unwrap_or_else(PoisonError::into_inner);
                 }
             }
-            if !probes.running.is_empty() {
+            if !registered.running.is_empty() {
                 last_busy = Instant::now();
             }
-            to_check.clear();
-            to_check.extend(probes.running.iter().map(|(_, probe)| Arc::clone(probe)));
+            running.clear();
+            running.extend(registered.running.iter().cloned());
         }
+        // Made and dropped without the list's lock, which every test takes to start and to end.
+        probing.retain(|(id, _)| running.iter().any(|(running_id, _)| running_id == id));
+        for (id, test) in &running {
+            if probing.iter().any(|(probed_id, _)| probed_id == id) {
+                continue;
+            }
+            if let Some(test) = test.upgrade() {
+                probing.push((*id, test.probes()));
+            }
+        }
+        running.clear();
         let now = Instant::now();
-        for test_probes in &to_check {
-            for probe in lock(test_probes).iter_mut() {
+        for (_, probes) in &mut probing {
+            for probe in probes.iter_mut() {
                 probe.check(now);
             }
         }
-        // Dropped here, not while a test may be waiting for the list's lock.
-        to_check.clear();
         std::thread::sleep(CHECK_INTERVAL);
     }
 }
