@@ -56,41 +56,48 @@ struct BlockingProbe {
     shared: Arc<Shared>,
 }
 
-struct BlockingGuard {
-    shared: Arc<Shared>,
-}
+/// The harness's side. Everything it reports was measured by the probe, so it has no state of its own: it finds the
+/// measurements in the test's context, where the probe leaves them.
+struct BlockingGuard;
 
 pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
+    limit(test)?;
+    Some(Box::new(BlockingGuard))
+}
+
+fn limit(test: &TestContext) -> Option<Duration> {
     let MaxBlocking::Limit(limit) = test.settings.max_blocking else {
         return None;
     };
-    if test.settings.flavor == Flavor::MultiThread {
-        return None;
-    }
-    let thread = test.runtime_thread?;
-    let shared = Arc::new(Shared {
-        measurements: Mutex::new(Measurements {
-            activity: Arc::clone(&test.activity),
-            thread,
-            limit,
-            stretch: None,
-            finished: false,
-            found: None,
-            interrupted: false,
-        }),
-        over_limit: AtomicBool::new(false),
-        interrupt: Arc::clone(&test.interrupt),
-    });
-    test.activity.on_park(&shared);
-    // Kept where the monitor, which makes the probe at its first look, finds it.
-    let _ = test.blocked_stretches.set(Arc::clone(&shared));
-    Some(Box::new(BlockingGuard { shared }))
+    (test.settings.flavor != Flavor::MultiThread).then_some(limit)
 }
 
-/// The monitor's side, when the guard started.
+/// Made by the monitor at its first look at the test, with the measurements: a test that ends before that (most do)
+/// has had no stretch the monitor could measure, and pays for neither.
 pub(crate) fn probe(test: &TestContext) -> Option<Box<dyn Probe>> {
-    let shared = Arc::clone(test.blocked_stretches.get()?);
-    Some(Box::new(BlockingProbe { shared }))
+    let limit = limit(test)?;
+    let thread = test.runtime_thread?;
+    let made = test.blocked_stretches.get_or_init(|| {
+        Some(Arc::new(Shared {
+            measurements: Mutex::new(Measurements {
+                activity: Arc::clone(&test.activity),
+                thread,
+                limit,
+                stretch: None,
+                finished: false,
+                found: None,
+                interrupted: false,
+            }),
+            over_limit: AtomicBool::new(false),
+            interrupt: Arc::clone(&test.interrupt),
+        }))
+    });
+    // `None` when the body finished first.
+    let shared = made.as_ref()?;
+    test.activity.on_park_from_now(shared);
+    Some(Box::new(BlockingProbe {
+        shared: Arc::clone(shared),
+    }))
 }
 
 impl Observer for Shared {
@@ -119,11 +126,13 @@ impl Probe for BlockingProbe {
 }
 
 impl Guard for BlockingGuard {
-    fn body_finished(&mut self, _test: &TestContext, end: BodyEnd) -> Option<Failure> {
-        let mut measurements = lock(&self.shared.measurements);
+    fn body_finished(&mut self, test: &TestContext, end: BodyEnd) -> Option<Failure> {
+        // Settled now: a probe the monitor makes from here on finds nothing to measure.
+        let shared = test.blocked_stretches.get_or_init(|| None).as_ref()?;
+        let mut measurements = lock(&shared.measurements);
         measurements.finished = true;
         // The body may have returned right after a blocking call, with no idle point in between.
-        measurements.end_stretch(Instant::now(), &self.shared.over_limit);
+        measurements.end_stretch(Instant::now(), &shared.over_limit);
         let reported = measurements.interrupted && end == BodyEnd::Interrupted;
         match measurements.found {
             Some(blocked) if !reported => Some(blocked_failure(blocked, measurements.limit)),

@@ -55,9 +55,10 @@ pub(crate) struct TestContext {
     /// The thread that runs the runtime, for the guards that measure it: the harness's own, where the test starts.
     #[cfg(target_os = "linux")]
     pub(crate) runtime_thread: Option<ThreadUsage>,
-    /// What the blocked-event-loop guard measures, shared by its observer, its probe and its report.
+    /// What the blocked-event-loop guard measures, made by its probe at the monitor's first look and read by its
+    /// report; `None` once the body finished before that look.
     #[cfg(target_os = "linux")]
-    pub(crate) blocked_stretches: OnceLock<Arc<blocking::Shared>>,
+    pub(crate) blocked_stretches: OnceLock<Option<Arc<blocking::Shared>>>,
 }
 
 /// How the body ended.

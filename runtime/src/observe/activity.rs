@@ -55,6 +55,10 @@ pub(crate) struct Activity {
     registering: Mutex<Observers>,
     /// ...and from then on, read at every park and wake without a lock.
     sealed: OnceLock<Observers>,
+    /// Observers of the idle point that come while the runtime runs (made by the monitor thread at its first look);
+    /// `has_late_park_observers` spares every park of a test without them the lock.
+    late_park_observers: Mutex<Vec<Weak<dyn Observer>>>,
+    has_late_park_observers: AtomicBool,
 }
 
 #[derive(Default)]
@@ -225,8 +229,17 @@ impl Activity {
         lock(&self.registering).park.push(observer);
     }
 
+    /// Calls `observer` at every idle point from the next one on, for as long as it lives: for an observer made while
+    /// the runtime runs, after [`seal_observers`](Self::seal_observers).
+    pub(crate) fn on_park_from_now<T: Observer + 'static>(&self, observer: &Arc<T>) {
+        let observer: Weak<dyn Observer> = Arc::downgrade(observer) as Weak<T>;
+        lock(&self.late_park_observers).push(observer);
+        self.has_late_park_observers.store(true, Ordering::SeqCst);
+    }
+
     /// The observers registered so far are the test's: from now on they run without taking a lock. Called once every
-    /// guard has started, before the body runs; an observer registered later would never run.
+    /// guard has started, before the body runs; one registered later with `on_park` would never run (an observer made
+    /// while the runtime runs uses [`on_park_from_now`](Self::on_park_from_now)).
     pub(crate) fn seal_observers(&self) {
         let observers = std::mem::take(&mut *lock(&self.registering));
         let _ = self.sealed.set(observers);
@@ -235,6 +248,9 @@ impl Activity {
     fn reached_idle_point(&self) {
         if let Some(observers) = self.sealed.get() {
             call_all(&observers.park);
+        }
+        if self.has_late_park_observers.load(Ordering::SeqCst) {
+            call_all(&lock(&self.late_park_observers));
         }
         self.last_park
             .store(self.nanos_since_created(std::time::Instant::now()), Ordering::SeqCst);
