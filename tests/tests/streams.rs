@@ -80,7 +80,8 @@ fn the_same_item_fails_the_default_deadline_of_10_seconds() {
         message,
         "expected an item from `ticks` within 10s (virtual), but it was still pending at virtual 10.000s"
     );
-    assert!(real_time < Duration::from_secs(1), "waiting is virtual: {real_time:?}");
+    // Under the 10 s the wait covers, with room for printing the panic on a loaded machine.
+    assert!(real_time < Duration::from_secs(5), "waiting is virtual: {real_time:?}");
     assert_eq!(ws_test::DEFAULT_DEADLINE, Duration::from_secs(10));
 }
 
@@ -152,7 +153,8 @@ fn a_stream_that_never_ends_fails_assert_end_with_no_real_waiting() {
         message,
         "expected the end of `feed` within 10s (virtual), but it was still pending at virtual 10.000s"
     );
-    assert!(real_time < Duration::from_secs(1), "took {real_time:?}");
+    // Under the 10 s the wait covers, with room for printing the panic on a loaded machine.
+    assert!(real_time < Duration::from_secs(5), "took {real_time:?}");
 }
 
 /// `futures::stream::unfold`, the usual way to write a test stream, panics when polled after its end, as the
