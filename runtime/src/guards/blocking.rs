@@ -76,7 +76,7 @@ fn limit(test: &TestContext) -> Option<Duration> {
 /// has had no stretch the monitor could measure, and pays for neither.
 pub(crate) fn probe(test: &TestContext) -> Option<Box<dyn Probe>> {
     let limit = limit(test)?;
-    let thread = test.runtime_thread?;
+    let thread = test.runtime_thread;
     let made = test.blocked_stretches.get_or_init(|| {
         Some(Arc::new(Shared {
             measurements: Mutex::new(Measurements {

@@ -31,7 +31,7 @@ struct BusyClock {
     clocks: Clocks,
     runtime: Handle,
     #[cfg(target_os = "linux")]
-    thread: Option<ThreadUsage>,
+    thread: ThreadUsage,
     /// The busy stretch being followed: its id, the thread's time measure at the last look, and the virtual clock
     /// as the last look left it.
     following: Option<Following>,
@@ -116,13 +116,15 @@ impl Probe for BusyClock {
 }
 
 impl BusyClock {
-    /// What the runtime's thread has spent computing, as a running total: its CPU time where Linux says, real time
-    /// elsewhere.
+    /// What the runtime's thread has spent computing, as a running total: its CPU time, as Linux counts it.
+    #[cfg(target_os = "linux")]
+    fn busy_time(&self, _now: Instant) -> Option<Duration> {
+        self.thread.sample().map(|sample| sample.cpu)
+    }
+
+    /// What the runtime's thread has spent computing, as a running total: without Linux's figures, real time.
+    #[cfg(not(target_os = "linux"))]
     fn busy_time(&self, now: Instant) -> Option<Duration> {
-        #[cfg(target_os = "linux")]
-        if let Some(thread) = &self.thread {
-            return thread.sample().map(|sample| sample.cpu);
-        }
         Some(now.saturating_duration_since(self.clocks.real_start()))
     }
 

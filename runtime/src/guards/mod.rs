@@ -54,7 +54,7 @@ pub(crate) struct TestContext {
     pub(crate) spawn_locations: Arc<SpawnLocations>,
     /// The thread that runs the runtime, for the guards that measure it: the harness's own, where the test starts.
     #[cfg(target_os = "linux")]
-    pub(crate) runtime_thread: Option<ThreadUsage>,
+    pub(crate) runtime_thread: ThreadUsage,
     /// What the blocked-event-loop guard measures, made by its probe at the monitor's first look and read by its
     /// report; `None` once the body finished before that look.
     #[cfg(target_os = "linux")]
