@@ -93,9 +93,8 @@ fn monitor() {
     loop {
         {
             let mut registered = registered();
+            // The probes of the tests that ended went at the first look after their end, long before this.
             if registered.running.is_empty() && last_busy.elapsed() >= LINGER {
-                // Nothing to check for a while: the probes of the tests that ended go now, not when a test comes.
-                probing.clear();
                 registered.monitor_waiting = true;
                 while registered.running.is_empty() {
                     registered = CHANGED.wait(registered).unwrap_or_else(PoisonError::into_inner);
