@@ -132,7 +132,6 @@ impl Started {
             blocked_stretches: Default::default(),
         };
         let guards = guards::start_all(&test);
-        test.activity.seal_observers();
         // Shared with the monitor thread, which makes the test's probes from it if the test lasts until its first look.
         let test = Arc::new(test);
         let watched: Weak<TestContext> = Arc::downgrade(&test);

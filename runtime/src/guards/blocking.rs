@@ -94,7 +94,7 @@ pub(crate) fn probe(test: &TestContext) -> Option<Box<dyn Probe>> {
     });
     // `None` when the body finished first.
     let shared = made.as_ref()?;
-    test.activity.on_park_from_now(shared);
+    test.activity.on_park(shared);
     Some(Box::new(BlockingProbe {
         shared: Arc::clone(shared),
     }))

@@ -6,7 +6,7 @@
 
 use std::future::{Future, poll_fn};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
@@ -51,20 +51,11 @@ pub(crate) struct Activity {
     /// Futures waiting for the next idle point; `has_idle_waiters` spares every park the lock when there are none.
     idle_waiters: Mutex<Vec<Waker>>,
     has_idle_waiters: AtomicBool,
-    /// Observers as the guards register them, when the test starts...
-    registering: Mutex<Observers>,
-    /// ...and from then on, read at every park and wake without a lock.
-    sealed: OnceLock<Observers>,
-    /// Observers of the idle point that come while the runtime runs (made by the monitor thread at its first look);
-    /// `has_late_park_observers` spares every park of a test without them the lock.
-    late_park_observers: Mutex<Vec<Weak<dyn Observer>>>,
-    has_late_park_observers: AtomicBool,
-}
-
-#[derive(Default)]
-struct Observers {
-    park: Vec<Weak<dyn Observer>>,
-    unpark: Vec<Weak<dyn Observer>>,
+    /// Observers of the idle point and of the wake after it: registered by the guards as the test starts, and by a
+    /// probe the monitor thread makes later. Locked at each park and wake, briefly: the runtime's thread is the only
+    /// one that reads them, and a registration comes once per guard.
+    park_observers: Mutex<Vec<Weak<dyn Observer>>>,
+    unpark_observers: Mutex<Vec<Weak<dyn Observer>>>,
 }
 
 impl Activity {
@@ -88,9 +79,7 @@ impl Activity {
                 .panic_nanos_at_unpark
                 .store(activity.panic_nanos.load(Ordering::SeqCst), Ordering::SeqCst);
             activity.unparks.fetch_add(1, Ordering::SeqCst);
-            if let Some(observers) = activity.sealed.get() {
-                call_all(&observers.unpark);
-            }
+            call_all(&lock(&activity.unpark_observers));
         });
     }
 
@@ -219,39 +208,18 @@ impl Activity {
     /// [`observe_current_thread`](Self::observe_current_thread), for as long as it lives.
     pub(crate) fn on_unpark<T: Observer + 'static>(&self, observer: &Arc<T>) {
         let observer: Weak<dyn Observer> = Arc::downgrade(observer) as Weak<T>;
-        lock(&self.registering).unpark.push(observer);
+        lock(&self.unpark_observers).push(observer);
     }
 
-    /// Calls `observer` at every idle point, before the runtime parks, for as long as it lives. Waking the body from
-    /// there stops it before the clock can move.
+    /// Calls `observer` at every idle point from the next one on, before the runtime parks, for as long as it lives.
+    /// Waking the body from there stops it before the clock can move.
     pub(crate) fn on_park<T: Observer + 'static>(&self, observer: &Arc<T>) {
         let observer: Weak<dyn Observer> = Arc::downgrade(observer) as Weak<T>;
-        lock(&self.registering).park.push(observer);
-    }
-
-    /// Calls `observer` at every idle point from the next one on, for as long as it lives: for an observer made while
-    /// the runtime runs, after [`seal_observers`](Self::seal_observers).
-    pub(crate) fn on_park_from_now<T: Observer + 'static>(&self, observer: &Arc<T>) {
-        let observer: Weak<dyn Observer> = Arc::downgrade(observer) as Weak<T>;
-        lock(&self.late_park_observers).push(observer);
-        self.has_late_park_observers.store(true, Ordering::SeqCst);
-    }
-
-    /// The observers registered so far are the test's: from now on they run without taking a lock. Called once every
-    /// guard has started, before the body runs; one registered later with `on_park` would never run (an observer made
-    /// while the runtime runs uses [`on_park_from_now`](Self::on_park_from_now)).
-    pub(crate) fn seal_observers(&self) {
-        let observers = std::mem::take(&mut *lock(&self.registering));
-        let _ = self.sealed.set(observers);
+        lock(&self.park_observers).push(observer);
     }
 
     fn reached_idle_point(&self) {
-        if let Some(observers) = self.sealed.get() {
-            call_all(&observers.park);
-        }
-        if self.has_late_park_observers.load(Ordering::SeqCst) {
-            call_all(&lock(&self.late_park_observers));
-        }
+        call_all(&lock(&self.park_observers));
         self.last_park
             .store(self.nanos_since_created(std::time::Instant::now()), Ordering::SeqCst);
         self.idle_points.fetch_add(1, Ordering::SeqCst);
