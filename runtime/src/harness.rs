@@ -275,16 +275,10 @@ fn conclude<T>(
     let first = match outcome {
         Ok(Ok(output)) if findings.is_empty() => {
             // Through libtest's capture: shown with `--nocapture`, so a run shows what virtual time saves. Written
-            // with plain integers in one call: every passing test pays for this line.
-            let (virtual_elapsed, real_elapsed) = (clocks.virtual_elapsed, clocks.real_elapsed);
-            println!(
-                "ws-test: `{}` passed (virtual {}.{:03}s, real {}.{:03}s)",
-                test.settings.test_name,
-                virtual_elapsed.as_secs(),
-                virtual_elapsed.subsec_millis(),
-                real_elapsed.as_secs(),
-                real_elapsed.subsec_millis()
-            );
+            // with plain integers in one call, and only when libtest shows it: every passing test pays for this line.
+            if environment::defaults().passing_output_shown {
+                print_passed(test, clocks);
+            }
             write_record(test, clocks, tasks_alive, Outcome::Passed, &[]);
             return output;
         }
@@ -310,6 +304,19 @@ fn conclude<T>(
     let kinds: Vec<Kind> = failures.iter().map(|failure| failure.kind).collect();
     write_record(test, clocks, tasks_alive, Outcome::Failed, &kinds);
     panic!("{}", report::render(&test.settings.test_name, clocks, &failures));
+}
+
+/// The line a passing test prints, e.g. ``ws-test: `module::t` passed (virtual 3600.000s, real 0.004s)``.
+fn print_passed(test: &TestContext, clocks: ClockReading) {
+    let (virtual_elapsed, real_elapsed) = (clocks.virtual_elapsed, clocks.real_elapsed);
+    println!(
+        "ws-test: `{}` passed (virtual {}.{:03}s, real {}.{:03}s)",
+        test.settings.test_name,
+        virtual_elapsed.as_secs(),
+        virtual_elapsed.subsec_millis(),
+        real_elapsed.as_secs(),
+        real_elapsed.subsec_millis()
+    );
 }
 
 /// The test's line in the `WS_TEST_REPORT` file, when a run asks for one.

@@ -307,6 +307,26 @@ fn exact_name_filter_runs_the_test_and_nocapture_shows_both_clocks() {
     );
 }
 
+/// libtest also shows a passing test's output with `--show-output` and with `RUST_TEST_NOCAPTURE`: the line is there
+/// too. Without any of them libtest drops it, and the harness does not format it.
+#[test]
+fn show_output_and_rust_test_nocapture_show_both_clocks_too() {
+    let line = "ws-test: `keeps_working::an_hour_in_a_child_process` passed (virtual 3600.000s, real ";
+    let name = "an_hour_in_a_child_process";
+    let show_output = support::run_child(
+        &["--exact", name, "--ignored", "--test-threads=1", "--show-output"],
+        &[("RUST_TEST_NOCAPTURE", "0")],
+    );
+    show_output.assert_passed();
+    assert!(show_output.stdout.contains(line), "stdout:\n{}", show_output.stdout);
+    let by_variable = support::run_ignored_test_captured(name, &[("RUST_TEST_NOCAPTURE", "1")]);
+    by_variable.assert_passed();
+    assert!(by_variable.stdout.contains(line), "stdout:\n{}", by_variable.stdout);
+    let captured = support::run_ignored_test_captured(name, &[("RUST_TEST_NOCAPTURE", "0")]);
+    captured.assert_passed();
+    assert!(!captured.stdout.contains("ws-test:"), "stdout:\n{}", captured.stdout);
+}
+
 #[test]
 fn tests_are_listed_under_their_own_names() {
     let listing = support::listed_tests();
