@@ -116,7 +116,7 @@ impl Started {
         #[cfg(tokio_unstable)] spawn_locations: Arc<SpawnLocations>,
     ) -> Box<Started> {
         let clocks = Clocks::start(runtime.handle());
-        let registration = registry::register(runtime.handle(), &clocks, settings.flavor, &activity);
+        let registration = registry::register(runtime.handle(), &clocks, &settings, &activity);
         let test = TestContext {
             clocks,
             runtime: runtime.handle().clone(),
@@ -191,7 +191,7 @@ impl Started {
             add_where_tasks_wait(&runtime, &test, interruption);
         }
         // Background services live as long as the body; stopped here, they are gone before the leak check.
-        test.running.stop_services();
+        test.running.body_ended();
         if end != BodyEnd::Interrupted {
             let_ready_tasks_finish(&runtime, &test);
         }

@@ -150,6 +150,23 @@ async fn a_socket_the_body_makes_holds_each_jump_of_the_clock_for_the_grace() {
     );
 }
 
+/// `ws::Server` says itself that real I/O is in play (the macro does not count it as the body's own): from its bind on,
+/// each jump of the clock waits for the default grace too. Its listening socket is enough; nothing needs to connect.
+/// A lower bound again.
+#[ws_test]
+async fn a_ws_server_holds_each_jump_of_the_clock_for_the_grace_from_its_bind_on() {
+    let _server = ws_test::ws::Server::bind().await.expect("a port");
+    let real_start = std::time::Instant::now();
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    let held = real_start.elapsed();
+    assert!(
+        held >= 4 * Duration::from_millis(5),
+        "4 jumps in {held:?}: the clock did not wait for the real I/O"
+    );
+}
+
 /// A child process answers in real time too; a slow one needs a grace of its own.
 #[ws_test(io_grace = "2s")]
 async fn a_child_process_is_waited_for() {

@@ -18,14 +18,13 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
-use crate::guards::{BodyEnd, Guard, TestContext};
+use crate::guards::TestContext;
 use crate::lock::lock;
 use crate::observe::activity::{Activity, Observer};
 use crate::observe::process_cpu;
-use crate::report::Failure;
 use crate::setup::registry::RunningTest;
 
 /// How many parks after the end of a hold are let through (see `released_at`).
@@ -104,7 +103,8 @@ impl IdleCredit {
 struct Holding {
     grace: Duration,
     activity: Arc<Activity>,
-    running: Arc<RunningTest>,
+    /// Weak: the registry keeps this until the body ends (see `watch`), and must not be kept alive by it in turn.
+    running: Weak<RunningTest>,
     /// Sources registered with the runtime's I/O driver when the test started (its own wakers).
     #[cfg(tokio_unstable)]
     registered_at_start: u64,
@@ -126,21 +126,48 @@ struct HoldState {
     polls_at_release: AtomicU64,
 }
 
-struct IoGraceGuard {
-    holding: Arc<Holding>,
-}
-
-pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
-    let grace = test.settings.io_grace?;
+/// Watches the runtime's idle points from the start when real I/O is in play from the start, or when tokio's unstable
+/// metrics can show it coming into play (its I/O driver's sources). Otherwise only ws-test's own real sockets can say
+/// so, and the grace starts watching then ([`real_io_came_into_play`]): until then it costs a test nothing. It reports
+/// nothing either way, so it is no `Guard`.
+pub(crate) fn start(test: &TestContext) {
+    let Some(grace) = test.settings.io_grace else {
+        return;
+    };
     if test.settings.real_io_from_start {
         test.running.real_io_in_play();
+    } else if !cfg!(tokio_unstable) {
+        return;
     }
+    watch(
+        grace,
+        &test.running,
+        #[cfg(tokio_unstable)]
+        registered_sources(&test.runtime),
+    );
+}
+
+/// Real I/O is in play from now on: ws-test's own real sockets say so. Without tokio's unstable metrics, the grace
+/// starts watching the runtime's idle points here.
+pub(crate) fn real_io_came_into_play(running: &Arc<RunningTest>) {
+    let first = running.real_io_in_play();
+    #[cfg(not(tokio_unstable))]
+    if let (true, Some(grace)) = (first, running.io_grace) {
+        watch(grace, running);
+    }
+    // With them it watches from the start, and sees real I/O by itself.
+    #[cfg(tokio_unstable)]
+    let _ = first;
+}
+
+/// Holds the clock back at each idle point from the next one on, until the body ends.
+fn watch(grace: Duration, running: &Arc<RunningTest>, #[cfg(tokio_unstable)] registered_at_start: u64) {
     let holding = Arc::new(Holding {
         grace,
-        activity: Arc::clone(&test.activity),
-        running: Arc::clone(&test.running),
+        activity: Arc::clone(&running.activity),
+        running: Arc::downgrade(running),
         #[cfg(tokio_unstable)]
-        registered_at_start: registered_sources(&test.runtime),
+        registered_at_start,
         hold: Mutex::new(None),
         state: Arc::new(HoldState {
             holding: AtomicBool::new(false),
@@ -149,8 +176,8 @@ pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
         }),
         finished: AtomicBool::new(false),
     });
-    test.activity.on_park(&holding);
-    Some(Box::new(IoGraceGuard { holding }))
+    running.activity.on_park(&holding);
+    running.at_body_end(Box::new(move || holding.finish()));
 }
 
 #[cfg(tokio_unstable)]
@@ -169,12 +196,15 @@ impl Observer for Holding {
 
 impl Holding {
     fn real_io_in_play(&self) -> bool {
-        if self.running.real_io_seen() {
+        let Some(running) = self.running.upgrade() else {
+            return false;
+        };
+        if running.real_io_seen() {
             return true;
         }
         #[cfg(tokio_unstable)]
         if registered_sources(&tokio::runtime::Handle::current()) > self.registered_at_start {
-            self.running.real_io_in_play();
+            running.real_io_in_play();
             return true;
         }
         false
@@ -235,18 +265,5 @@ impl Holding {
     fn finish(&self) {
         self.finished.store(true, Ordering::SeqCst);
         lock(&self.hold).take();
-    }
-}
-
-impl Guard for IoGraceGuard {
-    fn body_finished(&mut self, _test: &TestContext, _end: BodyEnd) -> Option<Failure> {
-        self.holding.finish();
-        None
-    }
-}
-
-impl Drop for IoGraceGuard {
-    fn drop(&mut self) {
-        self.holding.finish();
     }
 }

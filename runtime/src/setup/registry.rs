@@ -12,6 +12,7 @@ use crate::config::Flavor;
 use crate::lock::lock;
 use crate::observe::activity::Activity;
 use crate::observe::clock::Clocks;
+use crate::setup::settings::Settings;
 
 pub(crate) struct RunningTest {
     pub(crate) runtime: Id,
@@ -20,11 +21,22 @@ pub(crate) struct RunningTest {
     pub(crate) clocks: Clocks,
     pub(crate) flavor: Flavor,
     pub(crate) activity: Arc<Activity>,
-    services: Mutex<Vec<BackgroundService>>,
+    /// The grace for real I/O under the paused clock (`io_grace`), for when real I/O comes into play after the start
+    /// (with tokio's unstable metrics the grace watches from the start instead).
+    #[cfg(not(tokio_unstable))]
+    pub(crate) io_grace: Option<std::time::Duration>,
+    /// What lives as long as the body: background services, and what is told when the body ends.
+    body_scoped: Mutex<BodyScoped>,
     /// `None` while nobody watches the test's task panics (`unhandled_panic = "ignore"`).
     task_panics: Mutex<Option<TaskPanics>>,
     /// Real I/O is in play: a peer outside the runtime answers in real time.
     real_io: std::sync::atomic::AtomicBool,
+}
+
+#[derive(Default)]
+struct BodyScoped {
+    services: Vec<BackgroundService>,
+    at_body_end: Vec<Box<dyn FnOnce() + Send>>,
 }
 
 /// A task started with `ws_test::background`.
@@ -59,19 +71,32 @@ fn running() -> MutexGuard<'static, Vec<Arc<RunningTest>>> {
 
 impl RunningTest {
     pub(crate) fn add_service(&self, name: String, task: tokio::task::Id, abort: AbortHandle) {
-        lock(&self.services).push(BackgroundService { name, task, abort });
+        lock(&self.body_scoped)
+            .services
+            .push(BackgroundService { name, task, abort });
     }
 
-    /// Aborts every background service; the harness then lets them finish before counting leaks.
-    pub(crate) fn stop_services(&self) {
-        for service in lock(&self.services).drain(..) {
+    /// Calls `told` when the body has ended, before the harness looks for leaks.
+    pub(crate) fn at_body_end(&self, told: Box<dyn FnOnce() + Send>) {
+        lock(&self.body_scoped).at_body_end.push(told);
+    }
+
+    /// The body has ended: aborts every background service (the harness then lets them finish before counting
+    /// leaks) and tells those who asked.
+    pub(crate) fn body_ended(&self) {
+        let BodyScoped { services, at_body_end } = std::mem::take(&mut *lock(&self.body_scoped));
+        for service in services {
             service.abort.abort();
+        }
+        for told in at_body_end {
+            told();
         }
     }
 
     /// The names of the background services still registered, in the order they started.
     pub(crate) fn service_names(&self) -> Vec<String> {
-        lock(&self.services)
+        lock(&self.body_scoped)
+            .services
             .iter()
             .map(|service| service.name.clone())
             .collect()
@@ -79,15 +104,16 @@ impl RunningTest {
 
     /// The name of the background service that runs as `task`, if one does.
     pub(crate) fn service_name(&self, task: tokio::task::Id) -> Option<String> {
-        lock(&self.services)
+        lock(&self.body_scoped)
+            .services
             .iter()
             .find(|service| service.task == task)
             .map(|service| service.name.clone())
     }
 
-    /// Real I/O is in play from now on (ws-test's own real sockets say so).
-    pub(crate) fn real_io_in_play(&self) {
-        self.real_io.store(true, std::sync::atomic::Ordering::SeqCst);
+    /// Real I/O is in play from now on; `true` if it was not before.
+    pub(crate) fn real_io_in_play(&self) -> bool {
+        !self.real_io.swap(true, std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Whether real I/O has been seen in play.
@@ -148,14 +174,21 @@ impl Drop for Registration {
     }
 }
 
-pub(crate) fn register(runtime: &Handle, clocks: &Clocks, flavor: Flavor, activity: &Arc<Activity>) -> Registration {
+pub(crate) fn register(
+    runtime: &Handle,
+    clocks: &Clocks,
+    settings: &Settings,
+    activity: &Arc<Activity>,
+) -> Registration {
     let test = Arc::new(RunningTest {
         runtime: runtime.id(),
         thread: std::thread::current().id(),
         clocks: clocks.clone(),
-        flavor,
+        flavor: settings.flavor,
         activity: Arc::clone(activity),
-        services: Mutex::new(Vec::new()),
+        #[cfg(not(tokio_unstable))]
+        io_grace: settings.io_grace,
+        body_scoped: Mutex::new(BodyScoped::default()),
         task_panics: Mutex::new(None),
         real_io: std::sync::atomic::AtomicBool::new(false),
     });

@@ -8,6 +8,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::{Error, http};
 
+use crate::guards;
 use crate::setup::registry;
 use crate::ws::{lock, recording_handshake};
 
@@ -64,7 +65,7 @@ impl Server {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let address = listener.local_addr()?;
         if let Some(test) = registry::current() {
-            test.real_io_in_play();
+            guards::real_io_came_into_play(&test);
         }
         Ok(Server { listener, address })
     }
