@@ -24,9 +24,13 @@ use crate::setup::registry::{self, RunningTest, TaskPanic};
 
 static HOOK_INSTALLED: Once = Once::new();
 
-struct PanicGuard {
-    /// Panics already reported by interrupting the test, so the report does not list them twice.
-    already_reported: usize,
+/// Its policy is in the test's settings: a guard without fields costs no allocation, and every test starts one.
+struct PanicGuard;
+
+/// Panics already reported by interrupting the test (the first, with `"shutdown_runtime"`), so that the report at the
+/// end does not list them twice.
+fn already_reported(behaviour: UnhandledPanic) -> usize {
+    usize::from(behaviour == UnhandledPanic::ShutdownRuntime)
 }
 
 pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
@@ -62,15 +66,15 @@ pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
         }) as registry::OnFirstPanic
     });
     test.running.watch_task_panics(on_first);
-    Some(Box::new(PanicGuard {
-        already_reported: usize::from(stop_at_first),
-    }))
+    Some(Box::new(PanicGuard))
 }
 
 impl Guard for PanicGuard {
     /// After shutdown, so that panics of tasks dropped at shutdown are included.
     fn runtime_shut_down(&mut self, test: &TestContext) -> Option<Failure> {
-        let unreported = test.running.task_panics_after(self.already_reported);
+        let unreported = test
+            .running
+            .task_panics_after(already_reported(test.settings.unhandled_panic));
         if unreported.is_empty() {
             return None;
         }
