@@ -274,8 +274,7 @@ fn conclude<T>(
 ) -> T {
     let first = match outcome {
         Ok(Ok(output)) if findings.is_empty() => {
-            // Through libtest's capture: shown with `--nocapture`, so a run shows what virtual time saves. Written
-            // with plain integers in one call, and only when libtest shows it: every passing test pays for this line.
+            // Only when libtest shows a passing test's output: anywhere else it would be formatted for nobody.
             if environment::defaults().passing_output_shown {
                 print_passed(test, clocks);
             }
@@ -306,7 +305,9 @@ fn conclude<T>(
     panic!("{}", report::render(&test.settings.test_name, clocks, &failures));
 }
 
-/// The line a passing test prints, e.g. ``ws-test: `module::t` passed (virtual 3600.000s, real 0.004s)``.
+/// The line a passing test prints, e.g. ``ws-test: `module::t` passed (virtual 3600.000s, real 0.004s)``, through
+/// libtest's capture: with `--nocapture` a run shows what virtual time saves. Written with plain integers in one call,
+/// the cheapest way that was measured.
 fn print_passed(test: &TestContext, clocks: ClockReading) {
     let (virtual_elapsed, real_elapsed) = (clocks.virtual_elapsed, clocks.real_elapsed);
     println!(

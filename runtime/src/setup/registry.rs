@@ -37,6 +37,8 @@ pub(crate) struct RunningTest {
 struct BodyScoped {
     services: Vec<BackgroundService>,
     at_body_end: Vec<Box<dyn FnOnce() + Send>>,
+    /// The body has ended: who asks to be told from now on is told at once.
+    ended: bool,
 }
 
 /// A task started with `ws_test::background`.
@@ -76,21 +78,30 @@ impl RunningTest {
             .push(BackgroundService { name, task, abort });
     }
 
-    /// Calls `told` when the body has ended, before the harness looks for leaks.
+    /// Calls `told` when the body has ended, before the harness looks for leaks; at once if it has (a task may still
+    /// run while the harness lets ready tasks finish).
     pub(crate) fn at_body_end(&self, told: Box<dyn FnOnce() + Send>) {
-        lock(&self.body_scoped).at_body_end.push(told);
+        let mut body_scoped = lock(&self.body_scoped);
+        if !body_scoped.ended {
+            body_scoped.at_body_end.push(told);
+            return;
+        }
+        drop(body_scoped);
+        told();
     }
 
     /// The body has ended: aborts every background service (the harness then lets them finish before counting
     /// leaks) and tells those who asked.
     pub(crate) fn body_ended(&self) {
         let mut body_scoped = lock(&self.body_scoped);
+        body_scoped.ended = true;
         // Most tests have neither, and every test pays for this.
         if body_scoped.services.is_empty() && body_scoped.at_body_end.is_empty() {
             return;
         }
         // Out of the lock before anyone is told: what they do may reach the registry again.
-        let BodyScoped { services, at_body_end } = std::mem::take(&mut *body_scoped);
+        let services = std::mem::take(&mut body_scoped.services);
+        let at_body_end = std::mem::take(&mut body_scoped.at_body_end);
         drop(body_scoped);
         for service in services {
             service.abort.abort();
@@ -210,4 +221,46 @@ pub(crate) fn current() -> Option<Arc<RunningTest>> {
 
 pub(crate) fn find(runtime: Id) -> Option<Arc<RunningTest>> {
     running().iter().find(|test| test.runtime == runtime).cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::config::Options;
+
+    fn told_count(test: &RunningTest, told: &Arc<AtomicUsize>) {
+        let told = Arc::clone(told);
+        test.at_body_end(Box::new(move || {
+            told.fetch_add(1, Ordering::SeqCst);
+        }));
+    }
+
+    /// Who asks before the body ends is told when it does, once; who asks after is told at once (a task that the
+    /// harness lets finish may bind a `ws::Server` then).
+    #[test]
+    fn the_end_of_the_body_is_told_once_whenever_one_asks() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let settings = Settings::resolve(&Options::new("registry::told".into())).expect("settings");
+        let clocks = Clocks::start(runtime.handle());
+        let registration = register(runtime.handle(), &clocks, &settings, &Activity::shared());
+        let test = registration.test();
+        let (before, after) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        told_count(test, &before);
+        assert_eq!(before.load(Ordering::SeqCst), 0, "told before the body ended");
+        test.body_ended();
+        assert_eq!(before.load(Ordering::SeqCst), 1);
+        told_count(test, &after);
+        assert_eq!(after.load(Ordering::SeqCst), 1, "not told after the body ended");
+        test.body_ended();
+        assert_eq!(
+            (before.load(Ordering::SeqCst), after.load(Ordering::SeqCst)),
+            (1, 1),
+            "told twice"
+        );
+    }
 }
