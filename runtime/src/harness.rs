@@ -190,7 +190,8 @@ impl Started {
         if let Ok(Err(interruption)) = &mut outcome {
             add_where_tasks_wait(&runtime, &test, interruption);
         }
-        // Background services live as long as the body; stopped here, they are gone before the leak check.
+        // What lives as long as the body ends here: background services stop, gone before the leak check, and a hold
+        // of the real-I/O grace ends, so that the clock and the shutdown are free.
         test.running.body_ended();
         if end != BodyEnd::Interrupted {
             let_ready_tasks_finish(&runtime, &test);

@@ -28,17 +28,10 @@ fn an_unawaited_task_panic_fails_the_test_at_its_end() {
              tests/tests/task_panics.rs:{line}:17: the reader lost its connection\nhelp: a panic in a spawned task \
              fails the test even when nobody awaits its JoinHandle (tokio would only print it). Fix the task; if the \
              test expects the panic, observe it through the JoinHandle and add unhandled_panic = \"ignore\".",
-            real_clock(&message)
+            support::real_clock(&message)
         )
     );
     assert!(real_time < Duration::from_secs(5), "took {real_time:?}");
-}
-
-/// The real-time figure of a message, which no test can predict.
-fn real_clock(message: &str) -> &str {
-    let start = message.find(", real ").expect("the message shows real time") + ", real ".len();
-    let end = start + message[start..].find(')').expect("the clocks end with a parenthesis");
-    &message[start..end]
 }
 
 #[test]

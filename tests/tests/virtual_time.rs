@@ -50,16 +50,12 @@ fn a_leaked_ticker_fails_on_virtual_timeout_in_well_under_a_second() {
     // The body's own real time, as the message shows it: the guard stopped it within milliseconds. The wall time
     // around the run also covers printing the panic (a backtrace under RUST_BACKTRACE), so its bound is generous; it
     // still shows that the 30 s budget did not end the test.
-    let body_real = real_seconds(&message);
+    let body_real: f64 = support::real_clock(&message)
+        .trim_end_matches('s')
+        .parse()
+        .expect("a number of seconds");
     assert!(body_real < 1.0, "the body ran for {body_real}s of real time");
     assert!(real_time < Duration::from_secs(10), "took {real_time:?}");
-}
-
-/// The real time a failure message shows.
-fn real_seconds(message: &str) -> f64 {
-    let start = message.find(", real ").expect("the message shows real time") + ", real ".len();
-    let end = start + message[start..].find("s)").expect("seconds, then the clocks' end");
-    message[start..end].parse().expect("a number of seconds")
 }
 
 /// The virtual time a failure message shows.

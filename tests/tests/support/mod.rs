@@ -26,6 +26,13 @@ pub fn panic_of(test: impl FnOnce()) -> (String, Duration) {
     (message, start.elapsed())
 }
 
+/// The real-time figure of a failure message, e.g. `0.004s`, which no test can predict to the millisecond.
+pub fn real_clock(message: &str) -> &str {
+    let start = message.find(", real ").expect("the message shows real time") + ", real ".len();
+    let end = start + message[start..].find(')').expect("the clocks end with a parenthesis");
+    &message[start..end]
+}
+
 /// What a child process printed and how it ended.
 pub struct ChildRun {
     pub exit_code: Option<i32>,
