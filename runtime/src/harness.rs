@@ -8,19 +8,16 @@ use std::pin::{Pin, pin};
 use std::sync::{Arc, Weak};
 
 use crate::config::{Flavor, Options};
-use crate::guards::{self, BodyEnd, Guard, TestContext};
+use crate::guards::{self, BodyEnd, Guards, TestContext};
 use crate::observe::activity::Activity;
-use crate::observe::clock::Clocks;
+use crate::observe::clock::{AtBodyEnd, Clocks};
 use crate::observe::monitor;
 #[cfg(tokio_unstable)]
 use crate::observe::spawn_locations::SpawnLocations;
 use crate::observe::task_dumps::{self, Origin};
-#[cfg(target_os = "linux")]
-use crate::observe::thread_usage::ThreadUsage;
 use crate::report::record::{self, Outcome, Record};
 use crate::report::{self, ClockReading, Failure, Kind};
 use crate::setup::environment;
-use crate::setup::interrupt::Interrupt;
 use crate::setup::registry;
 use crate::setup::runtime::TestRuntime;
 use crate::setup::settings::Settings;
@@ -53,14 +50,14 @@ fn run_observed<T>(options: &Options, body: Pin<Box<dyn Future<Output = T> + '_>
         #[cfg(tokio_unstable)]
         &spawn_locations,
     );
-    Started::new(
+    run_started(
         settings,
         runtime,
         activity,
         #[cfg(tokio_unstable)]
         spawn_locations,
+        body,
     )
-    .run(body)
 }
 
 #[track_caller]
@@ -98,11 +95,32 @@ fn runtime_failed(settings: &Settings, error: &std::io::Error) -> ! {
     )
 }
 
+/// The test from its guards' start to its report, in a frame beside the runtime's build, not above it: the started
+/// test lives here by value, without a trip through the heap.
+#[track_caller]
+fn run_started<T>(
+    settings: Box<Settings>,
+    runtime: Box<TestRuntime>,
+    activity: Arc<Activity>,
+    #[cfg(tokio_unstable)] spawn_locations: Arc<SpawnLocations>,
+    body: Pin<Box<dyn Future<Output = T> + '_>>,
+) -> T {
+    let mut started = Started::new(
+        settings,
+        runtime,
+        activity,
+        #[cfg(tokio_unstable)]
+        spawn_locations,
+    );
+    let outcome = started.run_body(body);
+    started.finish(outcome)
+}
+
 /// A test from the moment its guards watch it to its report.
 struct Started {
     runtime: Box<TestRuntime>,
     test: Arc<TestContext>,
-    guards: Vec<Box<dyn Guard>>,
+    guards: Guards,
     /// The monitor's registration of the test, for the guards' probes.
     watching: monitor::Watching,
     registration: registry::Registration,
@@ -114,45 +132,31 @@ impl Started {
         runtime: Box<TestRuntime>,
         activity: Arc<Activity>,
         #[cfg(tokio_unstable)] spawn_locations: Arc<SpawnLocations>,
-    ) -> Box<Started> {
+    ) -> Started {
         let clocks = Clocks::start(runtime.handle());
         let registration = registry::register(runtime.handle(), &clocks, &settings, &activity);
-        let test = TestContext {
+        let test = TestContext::new(
+            settings,
+            runtime.handle(),
             clocks,
-            runtime: runtime.handle().clone(),
-            interrupt: Arc::new(Interrupt::default()),
             activity,
-            running: Arc::clone(registration.test()),
+            Arc::clone(registration.test()),
             #[cfg(tokio_unstable)]
             spawn_locations,
-            settings,
-            #[cfg(target_os = "linux")]
-            runtime_thread: ThreadUsage::current(),
-            #[cfg(target_os = "linux")]
-            blocked_stretches: Default::default(),
-        };
-        let guards = guards::start_all(&test);
-        // Shared with the monitor thread, which makes the test's probes from it if the test lasts until its first look.
+        );
+        // Shared with the monitor thread, which makes the test's probes from it if the test lasts until its first
+        // look, and with the runtime's hooks, weakly, through the guards that observe it.
         let test = Arc::new(test);
+        let guards = guards::start_all(&test);
         let watched: Weak<TestContext> = Arc::downgrade(&test);
         let watching = monitor::watch(watched);
-        Box::new(Started {
+        Started {
             runtime,
             test,
             guards,
             watching,
             registration,
-        })
-    }
-
-    /// The body, then the guards' findings, a bounded shutdown and the report. Boxed by [`new`](Self::new) for the
-    /// frames above the runtime's build; taken off the heap here, below them.
-    #[track_caller]
-    #[allow(clippy::boxed_local)]
-    fn run<T>(self: Box<Self>, body: Pin<Box<dyn Future<Output = T> + '_>>) -> T {
-        let mut started = *self;
-        let outcome = started.run_body(body);
-        started.finish(outcome)
+        }
     }
 
     /// The body, until it completes, panics or a guard interrupts it. Polled through a `dyn` reference, so that
@@ -163,7 +167,7 @@ impl Started {
     ) -> Result<Result<T, Failure>, Box<dyn Any + Send>> {
         let (runtime, test) = (&self.runtime, &self.test);
         panic::catch_unwind(AssertUnwindSafe(|| {
-            let until_fired = pin!(test.interrupt.run_until_fired(body, &test.activity));
+            let until_fired = pin!(test.running.interrupt.run_until_fired(body, &test.activity));
             let until_fired: Pin<&mut dyn Future<Output = Result<T, Failure>>> = until_fired;
             runtime.block_on(until_fired)
         }))
@@ -179,8 +183,8 @@ impl Started {
             watching,
             registration,
         } = self;
-        // The report shows the clocks when the body ended: shutting the runtime down may still move the paused clock.
-        let clocks_at_end = test.clocks.read();
+        // The report shows the clocks when the body ended.
+        let clocks_at_end = test.clocks.at_body_end(test.settings.paused_clock);
         let end = match &outcome {
             Ok(Ok(_)) => BodyEnd::Completed,
             Ok(Err(_)) => BodyEnd::Interrupted,
@@ -197,19 +201,17 @@ impl Started {
             let_ready_tasks_finish(&runtime, &test);
         }
         let tasks_alive = test.runtime.metrics().num_alive_tasks();
-        let mut findings: Vec<Failure> = guards
-            .iter_mut()
-            .filter_map(|guard| guard.body_finished(&test, end))
-            .collect();
+        let mut findings = Vec::new();
+        guards.body_finished(&test, end, &mut findings);
         if let Some(leak) = findings.iter_mut().find(|finding| finding.kind == Kind::Leak) {
             add_where_tasks_wait(&runtime, &test, leak);
         }
         runtime.shut_down();
-        findings.extend(guards.iter_mut().filter_map(|guard| guard.runtime_shut_down(&test)));
+        guards.runtime_shut_down(&test, &mut findings);
         drop(guards);
         drop(watching);
         drop(registration);
-        conclude(&test, clocks_at_end, tasks_alive, outcome, findings)
+        conclude(&test, &clocks_at_end, tasks_alive, outcome, findings)
     }
 }
 
@@ -268,7 +270,7 @@ fn add_where_tasks_wait(runtime: &TestRuntime, test: &TestContext, failure: &mut
 #[track_caller]
 fn conclude<T>(
     test: &TestContext,
-    clocks: ClockReading,
+    clocks: &AtBodyEnd,
     tasks_alive: usize,
     outcome: Result<Result<T, Failure>, Box<dyn Any + Send>>,
     findings: Vec<Failure>,
@@ -277,7 +279,7 @@ fn conclude<T>(
         Ok(Ok(output)) if findings.is_empty() => {
             // Only when libtest shows a passing test's output: anywhere else it would be formatted for nobody.
             if environment::defaults().passing_output_shown {
-                print_passed(test, clocks);
+                print_passed(test, clocks.read());
             }
             write_record(test, clocks, tasks_alive, Outcome::Passed, &[]);
             return output;
@@ -303,7 +305,7 @@ fn conclude<T>(
     let failures: Vec<Failure> = first.into_iter().chain(findings).collect();
     let kinds: Vec<Kind> = failures.iter().map(|failure| failure.kind).collect();
     write_record(test, clocks, tasks_alive, Outcome::Failed, &kinds);
-    panic!("{}", report::render(&test.settings.test_name, clocks, &failures));
+    panic!("{}", report::render(&test.settings.test_name, clocks.read(), &failures));
 }
 
 /// The line a passing test prints, e.g. ``ws-test: `module::t` passed (virtual 3600.000s, real 0.004s)``, through
@@ -322,13 +324,13 @@ fn print_passed(test: &TestContext, clocks: ClockReading) {
 }
 
 /// The test's line in the `WS_TEST_REPORT` file, when a run asks for one.
-fn write_record(test: &TestContext, clocks: ClockReading, tasks_alive: usize, outcome: Outcome, failures: &[Kind]) {
+fn write_record(test: &TestContext, clocks: &AtBodyEnd, tasks_alive: usize, outcome: Outcome, failures: &[Kind]) {
     if let Some(path) = &environment::defaults().report {
         let record = Record {
             test_name: &test.settings.test_name,
             outcome,
             failures,
-            clocks,
+            clocks: clocks.read(),
             tasks_alive: Some(tasks_alive),
         };
         record::append(path, &record);

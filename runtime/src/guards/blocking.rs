@@ -17,7 +17,7 @@ use crate::observe::activity::{Activity, Observer};
 use crate::observe::monitor::Probe;
 use crate::observe::thread_usage::{ThreadUsage, UsageSample};
 use crate::report::{self, Failure, Kind};
-use crate::setup::interrupt::Interrupt;
+use crate::setup::registry::RunningTest;
 
 /// One stretch of polling between two idle points, being measured.
 struct Stretch {
@@ -48,7 +48,7 @@ pub(crate) struct Shared {
     measurements: Mutex<Measurements>,
     /// The current stretch has been blocked for longer than the limit: the runtime's next idle point reports it.
     over_limit: AtomicBool,
-    interrupt: Arc<Interrupt>,
+    running: Arc<RunningTest>,
 }
 
 /// The monitor's side: measures each stretch while it lasts.
@@ -89,7 +89,7 @@ pub(crate) fn probe(test: &TestContext) -> Option<Box<dyn Probe>> {
                 interrupted: false,
             }),
             over_limit: AtomicBool::new(false),
-            interrupt: Arc::clone(&test.interrupt),
+            running: Arc::clone(&test.running),
         }))
     });
     // `None` when the body finished first.
@@ -111,7 +111,9 @@ impl Observer for Shared {
         measurements.end_stretch(Instant::now(), &self.over_limit);
         if let (Some(blocked), false) = (measurements.found, measurements.interrupted) {
             measurements.interrupted = true;
-            self.interrupt.fire(blocked_failure(blocked, measurements.limit));
+            self.running
+                .interrupt
+                .fire(blocked_failure(blocked, measurements.limit));
         }
     }
 }

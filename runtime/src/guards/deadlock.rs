@@ -18,7 +18,6 @@ use crate::observe::clock::Clocks;
 use crate::observe::monitor::Probe;
 use crate::observe::task_dumps;
 use crate::report::{self, Failure, Kind};
-use crate::setup::interrupt::Interrupt;
 use crate::setup::registry::RunningTest;
 
 /// How long the runtime must stay parked, in real time, before that counts as a deadlock.
@@ -29,7 +28,6 @@ struct DeadlockProbe {
     running: Arc<RunningTest>,
     clocks: Clocks,
     runtime: Handle,
-    interrupt: Arc<Interrupt>,
     /// The parking period being timed, when it began (real), and the virtual clock then.
     parked_period: Option<u64>,
     parked_since: Instant,
@@ -47,7 +45,6 @@ pub(crate) fn probe(test: &TestContext) -> Option<Box<dyn Probe>> {
         running: Arc::clone(&test.running),
         clocks: test.clocks.clone(),
         runtime: test.runtime.clone(),
-        interrupt: Arc::clone(&test.interrupt),
         parked_period: None,
         parked_since: Instant::now(),
         virtual_then: Duration::ZERO,
@@ -76,7 +73,9 @@ impl Probe for DeadlockProbe {
             self.fired = true;
             let alive = self.runtime.metrics().num_alive_tasks();
             let state = StateAtFailure::read(&self.running, Some(&self.activity));
-            self.interrupt.fire(deadlock_failure(alive, &self.running, &state));
+            self.running
+                .interrupt
+                .fire(deadlock_failure(alive, &self.running, &state));
         }
     }
 }

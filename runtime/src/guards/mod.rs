@@ -20,9 +20,7 @@ mod state_at_failure;
 mod virtual_time;
 mod watchdog;
 
-use std::sync::Arc;
-#[cfg(target_os = "linux")]
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use tokio::runtime::Handle;
 
@@ -37,7 +35,6 @@ use crate::observe::spawn_locations::SpawnLocations;
 #[cfg(target_os = "linux")]
 use crate::observe::thread_usage::ThreadUsage;
 use crate::report::Failure;
-use crate::setup::interrupt::Interrupt;
 use crate::setup::registry::RunningTest;
 use crate::setup::settings::Settings;
 
@@ -47,9 +44,8 @@ pub(crate) struct TestContext {
     pub(crate) settings: Box<Settings>,
     pub(crate) runtime: Handle,
     pub(crate) clocks: Clocks,
-    pub(crate) interrupt: Arc<Interrupt>,
     pub(crate) activity: Arc<Activity>,
-    /// The test's entry in the registry of running tests.
+    /// The test's entry in the registry of running tests, with the interrupt through which a guard stops the body.
     pub(crate) running: Arc<RunningTest>,
     #[cfg(tokio_unstable)]
     pub(crate) spawn_locations: Arc<SpawnLocations>,
@@ -60,6 +56,35 @@ pub(crate) struct TestContext {
     /// report; `None` once the body finished before that look.
     #[cfg(target_os = "linux")]
     pub(crate) blocked_stretches: OnceLock<Option<Arc<blocking::Shared>>>,
+    /// The virtual-time guard's deadline, when the clock is paused and the budget reachable.
+    pub(crate) virtual_deadline: Option<virtual_time::Deadline>,
+}
+
+impl TestContext {
+    /// The context of a test whose runtime is built and whose clocks started, with the guards' own parts made.
+    pub(crate) fn new(
+        settings: Box<Settings>,
+        runtime: &Handle,
+        clocks: Clocks,
+        activity: Arc<Activity>,
+        running: Arc<RunningTest>,
+        #[cfg(tokio_unstable)] spawn_locations: Arc<SpawnLocations>,
+    ) -> TestContext {
+        TestContext {
+            virtual_deadline: virtual_time::deadline(&settings, &clocks),
+            settings,
+            runtime: runtime.clone(),
+            clocks,
+            activity,
+            running,
+            #[cfg(tokio_unstable)]
+            spawn_locations,
+            #[cfg(target_os = "linux")]
+            runtime_thread: ThreadUsage::current(),
+            #[cfg(target_os = "linux")]
+            blocked_stretches: OnceLock::new(),
+        }
+    }
 }
 
 /// How the body ended.
@@ -83,21 +108,50 @@ pub(crate) trait Guard {
     }
 }
 
-/// Every guard that reports on this test, in the order they report. (Pushed one by one: every test pays for this,
-/// and an iterator chain costs several times more in the debug builds tests run as.)
-pub(crate) fn start_all(test: &TestContext) -> Vec<Box<dyn Guard>> {
-    let mut guards = Vec::with_capacity(5);
-    let mut add = |guard: Option<Box<dyn Guard>>| {
-        if let Some(guard) = guard {
-            guards.push(guard);
+/// Every guard that reports on this test, in the order they report: at most one of each, so that a fixed array holds
+/// them and starting them allocates nothing (every test pays for this).
+pub(crate) struct Guards([Option<Box<dyn Guard>>; GUARDS_THAT_REPORT]);
+
+/// panics, leaks and, on Linux, blocking.
+const GUARDS_THAT_REPORT: usize = 3;
+
+impl Guards {
+    /// Adds what each guard finds once the body has ended to `findings`, in order.
+    pub(crate) fn body_finished(&mut self, test: &TestContext, end: BodyEnd, findings: &mut Vec<Failure>) {
+        self.ask_each(findings, |guard| guard.body_finished(test, end));
+    }
+
+    /// Adds what each guard finds once the runtime has shut down to `findings`, in order.
+    pub(crate) fn runtime_shut_down(&mut self, test: &TestContext, findings: &mut Vec<Failure>) {
+        self.ask_each(findings, |guard| guard.runtime_shut_down(test));
+    }
+
+    /// A plain loop: every test pays for this twice, and adapters cost several times more in a debug build.
+    fn ask_each(&mut self, findings: &mut Vec<Failure>, mut ask: impl FnMut(&mut dyn Guard) -> Option<Failure>) {
+        for slot in &mut self.0 {
+            let Some(guard) = slot else {
+                continue;
+            };
+            if let Some(finding) = ask(guard.as_mut()) {
+                findings.push(finding);
+            }
         }
-    };
-    add(panics::start(test));
-    add(leaks::start(test));
-    add(virtual_time::start(test));
+    }
+}
+
+/// Starts every guard. (Written out one by one: every test pays for this, and an iterator chain costs several times
+/// more in the debug builds tests run as.)
+pub(crate) fn start_all(test: &Arc<TestContext>) -> Guards {
+    let mut guards = Guards(Default::default());
+    guards.0[0] = panics::start(test);
+    guards.0[1] = leaks::start(test);
     #[cfg(target_os = "linux")]
-    add(blocking::start(test));
-    // Reports nothing: it holds the clock back while real I/O is in play, and stops when the body ends.
+    {
+        guards.0[2] = blocking::start(test);
+    }
+    // These two report nothing at the end. The first interrupts a body whose clock runs away; the second holds the
+    // clock back while real I/O is in play, and stops when the body ends.
+    virtual_time::start(test);
     io_grace::start(test);
     guards
 }

@@ -19,7 +19,6 @@ use tokio::runtime::Handle;
 use crate::config::UnhandledPanic;
 use crate::guards::{Guard, TestContext};
 use crate::report::{self, Failure, Kind};
-use crate::setup::interrupt::Interrupt;
 use crate::setup::registry::{self, RunningTest, TaskPanic};
 
 static HOOK_INSTALLED: Once = Once::new();
@@ -58,10 +57,11 @@ pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
     }
     let stop_at_first = behaviour == UnhandledPanic::ShutdownRuntime;
     let on_first = stop_at_first.then(|| {
-        let interrupt: Weak<Interrupt> = Arc::downgrade(&test.interrupt);
+        // Weakly: the test's entry keeps this.
+        let running: Weak<RunningTest> = Arc::downgrade(&test.running);
         Box::new(move |panic: &TaskPanic| {
-            if let Some(interrupt) = interrupt.upgrade() {
-                interrupt.fire(first_panic_failure(panic));
+            if let Some(running) = running.upgrade() {
+                running.interrupt.fire(first_panic_failure(panic));
             }
         }) as registry::OnFirstPanic
     });

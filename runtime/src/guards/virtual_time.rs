@@ -9,56 +9,58 @@ use std::time::Duration;
 
 use tokio::runtime::Handle;
 
+use crate::guards::TestContext;
 use crate::guards::state_at_failure::StateAtFailure;
-use crate::guards::{Guard, TestContext};
 use crate::observe::activity::Observer;
+use crate::observe::clock::Clocks;
 use crate::observe::task_dumps;
 use crate::report::{self, Failure, Kind};
-use crate::setup::interrupt::Interrupt;
-use crate::setup::registry::RunningTest;
+use crate::setup::settings::Settings;
 
-/// What the runtime's unpark hook checks; it reaches it weakly, and the guard keeps it alive.
-struct Deadline {
+/// What the runtime's unpark hook checks. Kept in the test's context, which is the observer: every test with a
+/// paused clock has one, and it needs no allocation of its own, nor a guard to keep it alive (it reports nothing at
+/// the end).
+pub(crate) struct Deadline {
     deadline: tokio::time::Instant,
     budget: Duration,
-    interrupt: Arc<Interrupt>,
-    running: Arc<RunningTest>,
     fired: AtomicBool,
 }
 
-struct VirtualTimeGuard {
-    _deadline: Arc<Deadline>,
-}
-
-impl Guard for VirtualTimeGuard {}
-
-pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
-    // Only a paused clock runs ahead; with real time the real-time budget covers it.
-    if !test.settings.paused_clock {
+/// The deadline of a test whose clock is paused; `None` with real time, which the real-time budget covers, and for
+/// a budget too long to reach.
+pub(crate) fn deadline(settings: &Settings, clocks: &Clocks) -> Option<Deadline> {
+    if !settings.paused_clock {
         return None;
     }
-    let budget = test.settings.virtual_timeout;
-    // A budget too long to reach needs no watching.
-    let at = test.clocks.virtual_start().checked_add(budget)?;
-    let deadline = Arc::new(Deadline {
-        deadline: at,
+    let budget = settings.virtual_timeout;
+    Some(Deadline {
+        deadline: clocks.virtual_start().checked_add(budget)?,
         budget,
-        interrupt: Arc::clone(&test.interrupt),
-        running: Arc::clone(&test.running),
         fired: AtomicBool::new(false),
-    });
-    test.activity.on_unpark(&deadline);
-    Some(Box::new(VirtualTimeGuard { _deadline: deadline }))
+    })
 }
 
-impl Observer for Deadline {
+pub(crate) fn start(test: &Arc<TestContext>) {
+    if test.virtual_deadline.is_some() {
+        test.activity.on_unpark(test);
+    }
+}
+
+/// The test's context observes the runtime's wakes for the virtual-time guard, the one guard that keeps its state
+/// there.
+impl Observer for TestContext {
     /// At every wake of the runtime: with the paused clock, right after each jump of virtual time.
     fn observe(&self) {
-        if tokio::time::Instant::now() > self.deadline && !self.fired.swap(true, Ordering::SeqCst) {
+        let Some(deadline) = &self.virtual_deadline else {
+            return;
+        };
+        if tokio::time::Instant::now() > deadline.deadline && !deadline.fired.swap(true, Ordering::SeqCst) {
             let alive = Handle::current().metrics().num_alive_tasks();
             // Read as the clock's jump wakes the runtime: whether it was parked or busy is known.
             let state = StateAtFailure::read(&self.running, None);
-            self.interrupt.fire(runaway_failure(self.budget, alive, &state));
+            self.running
+                .interrupt
+                .fire(runaway_failure(deadline.budget, alive, &state));
         }
     }
 }

@@ -18,7 +18,6 @@ use crate::observe::task_dumps;
 use crate::report::record::{self, Outcome, Record};
 use crate::report::{self, Failure, Kind};
 use crate::setup::environment;
-use crate::setup::interrupt::Interrupt;
 use crate::setup::registry::RunningTest;
 
 /// How long a woken test may take to return to the harness before its thread counts as stuck.
@@ -43,7 +42,6 @@ struct Watch {
     budget: Duration,
     real_time_only: bool,
     clocks: Clocks,
-    interrupt: Arc<Interrupt>,
     running: Arc<RunningTest>,
     /// The runtime's idle points, where they mean the whole runtime is idle (a runtime on one thread: current-thread
     /// or local).
@@ -60,7 +58,6 @@ pub(crate) fn probe(test: &TestContext) -> Option<Box<dyn Probe>> {
         budget: settings.timeout,
         real_time_only: !settings.paused_clock,
         clocks: test.clocks.clone(),
-        interrupt: Arc::clone(&test.interrupt),
         running: Arc::clone(&test.running),
         activity: (settings.flavor != Flavor::MultiThread).then(|| Arc::clone(&test.activity)),
     }))
@@ -76,7 +73,7 @@ impl Probe for Watch {
         }
         self.interrupted = true;
         self.deadline = Some(now + STUCK_GRACE);
-        self.interrupt.fire(timeout_failure(self));
+        self.running.interrupt.fire(timeout_failure(self));
     }
 }
 

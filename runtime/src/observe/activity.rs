@@ -4,9 +4,10 @@
 //! future from there makes tokio park with a zero limit instead (tokio#8212), so the clock does not jump: this is how
 //! the harness lets every ready task run to completion without advancing virtual time.
 
+use std::cell::Cell;
 use std::future::{Future, poll_fn};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
@@ -52,10 +53,44 @@ pub(crate) struct Activity {
     idle_waiters: Mutex<Vec<Waker>>,
     has_idle_waiters: AtomicBool,
     /// Observers of the idle point and of the wake after it: registered by the guards as the test starts, and by a
-    /// probe the monitor thread makes later. Locked at each park and wake, briefly: the runtime's thread is the only
-    /// one that reads them, and a registration comes once per guard.
-    park_observers: Mutex<Vec<Weak<dyn Observer>>>,
-    unpark_observers: Mutex<Vec<Weak<dyn Observer>>>,
+    /// probe the monitor thread makes later.
+    park_observers: Observers,
+    unpark_observers: Observers,
+}
+
+/// The observers of one point of the runtime's cycle, called in the order they came. Most tests have one or none, and
+/// every park and wake calls them: the first is kept in place, read without a lock; any more wait in a list behind one.
+#[derive(Default)]
+struct Observers {
+    first: OnceLock<Weak<dyn Observer>>,
+    more: Mutex<Vec<Weak<dyn Observer>>>,
+    has_more: AtomicBool,
+}
+
+impl Observers {
+    fn add(&self, observer: Weak<dyn Observer>) {
+        if let Err(observer) = self.first.set(observer) {
+            lock(&self.more).push(observer);
+            self.has_more.store(true, Ordering::SeqCst);
+        }
+    }
+
+    fn call_all(&self) {
+        if let Some(first) = self.first.get() {
+            call(first);
+        }
+        if self.has_more.load(Ordering::SeqCst) {
+            for observer in lock(&self.more).iter() {
+                call(observer);
+            }
+        }
+    }
+}
+
+fn call(observer: &Weak<dyn Observer>) {
+    if let Some(observer) = observer.upgrade() {
+        observer.observe();
+    }
 }
 
 impl Activity {
@@ -79,7 +114,7 @@ impl Activity {
                 .panic_nanos_at_unpark
                 .store(activity.panic_nanos.load(Ordering::SeqCst), Ordering::SeqCst);
             activity.unparks.fetch_add(1, Ordering::SeqCst);
-            call_all(&lock(&activity.unpark_observers));
+            activity.unpark_observers.call_all();
         });
     }
 
@@ -90,10 +125,9 @@ impl Activity {
         let activity = Arc::clone(self);
         builder.on_thread_start(move || {
             activity.blocking_threads.fetch_add(1, Ordering::SeqCst);
-        });
-        let activity = Arc::clone(self);
-        builder.on_thread_stop(move || {
-            activity.blocking_threads.fetch_sub(1, Ordering::SeqCst);
+            // Counted down by the thread's own end rather than by a second hook: every test builds its runtime's
+            // hooks and drops them, and only a few tests ever start a thread.
+            BLOCKING_THREAD.set(Some(BlockingThread(Arc::clone(&activity))));
         });
         builder.thread_keep_alive(Duration::ZERO);
     }
@@ -208,18 +242,18 @@ impl Activity {
     /// [`observe_current_thread`](Self::observe_current_thread), for as long as it lives.
     pub(crate) fn on_unpark<T: Observer + 'static>(&self, observer: &Arc<T>) {
         let observer: Weak<dyn Observer> = Arc::downgrade(observer) as Weak<T>;
-        lock(&self.unpark_observers).push(observer);
+        self.unpark_observers.add(observer);
     }
 
     /// Calls `observer` at every idle point from the next one on, before the runtime parks, for as long as it lives.
     /// Waking the body from there stops it before the clock can move.
     pub(crate) fn on_park<T: Observer + 'static>(&self, observer: &Arc<T>) {
         let observer: Weak<dyn Observer> = Arc::downgrade(observer) as Weak<T>;
-        lock(&self.park_observers).push(observer);
+        self.park_observers.add(observer);
     }
 
     fn reached_idle_point(&self) {
-        call_all(&lock(&self.park_observers));
+        self.park_observers.call_all();
         self.last_park
             .store(self.nanos_since_created(std::time::Instant::now()), Ordering::SeqCst);
         self.idle_points.fetch_add(1, Ordering::SeqCst);
@@ -247,11 +281,17 @@ impl Activity {
     }
 }
 
-fn call_all(observers: &[Weak<dyn Observer>]) {
-    for observer in observers {
-        if let Some(observer) = observer.upgrade() {
-            observer.observe();
-        }
+thread_local! {
+    /// On a thread of a test runtime's blocking pool: the activity that counts it, until the thread ends.
+    static BLOCKING_THREAD: Cell<Option<BlockingThread>> = const { Cell::new(None) };
+}
+
+/// Counts a blocking-pool thread out of its activity when the thread ends, and with it the thread-local.
+struct BlockingThread(Arc<Activity>);
+
+impl Drop for BlockingThread {
+    fn drop(&mut self) {
+        self.0.blocking_threads.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

@@ -1,6 +1,8 @@
 //! The test's two clocks: virtual time (tokio's clock, paused and auto-advancing) and real time, read together for
 //! failure messages.
 
+use std::time::Duration;
+
 use tokio::runtime::Handle;
 
 use crate::report::ClockReading;
@@ -35,13 +37,46 @@ impl Clocks {
     /// through the runtime's handle, not through the test's thread.
     pub(crate) fn read(&self) -> ClockReading {
         ClockReading {
-            virtual_elapsed: Clocks::virtual_now(&self.runtime).saturating_duration_since(self.virtual_start),
+            virtual_elapsed: self.virtual_elapsed(),
             real_elapsed: self.real_start.elapsed(),
         }
+    }
+
+    /// The clocks as the body ends, read when someone shows them (see [`AtBodyEnd`]).
+    pub(crate) fn at_body_end(&self, paused: bool) -> AtBodyEnd<'_> {
+        AtBodyEnd {
+            clocks: self,
+            real_elapsed: self.real_start.elapsed(),
+            virtual_elapsed: (!paused).then(|| self.virtual_elapsed()),
+        }
+    }
+
+    fn virtual_elapsed(&self) -> Duration {
+        Clocks::virtual_now(&self.runtime).saturating_duration_since(self.virtual_start)
     }
 
     fn virtual_now(runtime: &Handle) -> tokio::time::Instant {
         let _inside_runtime = runtime.enter();
         tokio::time::Instant::now()
+    }
+}
+
+/// Both clocks as the body ended, for the test's report, its passed line and its record. Real time is read then.
+/// tokio's clock costs as much to read as a guard's work (it enters the runtime), and most passing tests show
+/// nothing, so a paused one is read only when asked: it stays where the body left it, since nothing that runs after
+/// the body (ready tasks let finish, a dump of where tasks wait, the shutdown) parks the runtime with a timeout it
+/// could jump by. A clock that runs in real time is read at once.
+pub(crate) struct AtBodyEnd<'a> {
+    clocks: &'a Clocks,
+    real_elapsed: Duration,
+    virtual_elapsed: Option<Duration>,
+}
+
+impl AtBodyEnd<'_> {
+    pub(crate) fn read(&self) -> ClockReading {
+        ClockReading {
+            virtual_elapsed: self.virtual_elapsed.unwrap_or_else(|| self.clocks.virtual_elapsed()),
+            real_elapsed: self.real_elapsed,
+        }
     }
 }

@@ -12,6 +12,7 @@ use crate::config::Flavor;
 use crate::lock::lock;
 use crate::observe::activity::Activity;
 use crate::observe::clock::Clocks;
+use crate::setup::interrupt::Interrupt;
 use crate::setup::settings::Settings;
 
 pub(crate) struct RunningTest {
@@ -21,6 +22,8 @@ pub(crate) struct RunningTest {
     pub(crate) clocks: Clocks,
     pub(crate) flavor: Flavor,
     pub(crate) activity: Arc<Activity>,
+    /// How a guard stops the body from outside it (a probe on the monitor's thread, the panic hook, a runtime hook).
+    pub(crate) interrupt: Interrupt,
     /// The grace for real I/O under the paused clock (`io_grace`), for when real I/O comes into play after the start
     /// (with tokio's unstable metrics the grace watches from the start instead).
     #[cfg(not(tokio_unstable))]
@@ -188,7 +191,14 @@ impl Registration {
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        running().retain(|test| !Arc::ptr_eq(test, &self.test));
+        let mut running = running();
+        // A plain search, and the order is not kept: every test ends here, and a test is found by its runtime.
+        for index in 0..running.len() {
+            if Arc::ptr_eq(&running[index], &self.test) {
+                running.swap_remove(index);
+                return;
+            }
+        }
     }
 }
 
@@ -204,6 +214,7 @@ pub(crate) fn register(
         clocks: clocks.clone(),
         flavor: settings.flavor,
         activity: Arc::clone(activity),
+        interrupt: Interrupt::default(),
         #[cfg(not(tokio_unstable))]
         io_grace: settings.io_grace,
         body_scoped: Mutex::new(BodyScoped::default()),
