@@ -197,7 +197,7 @@ impl Started {
         // What lives as long as the body ends here: background services stop, gone before the leak check, and a hold
         // of the real-I/O grace ends, so that the clock and the shutdown are free.
         test.running.body_ended();
-        if end != BodyEnd::Interrupted {
+        if !matches!(end, BodyEnd::Interrupted) {
             let_ready_tasks_finish(&runtime, &test);
         }
         let tasks_alive = test.runtime.metrics().num_alive_tasks();
@@ -218,7 +218,7 @@ impl Started {
 /// Runs every task that is ready, and those they wake, as far as they get without the clock moving, so that a task
 /// about to finish on its own is not taken for a leak. On a multi-thread runtime the workers go on by themselves.
 fn let_ready_tasks_finish(runtime: &TestRuntime, test: &TestContext) {
-    if test.settings.flavor == Flavor::MultiThread {
+    if matches!(test.settings.flavor, Flavor::MultiThread) {
         return;
     }
     let alive = || test.runtime.metrics().num_alive_tasks();
@@ -388,7 +388,7 @@ mod tests {
     }
 
     fn assert_nothing_left_alive(name: &'static str, body: Pin<Box<dyn Future<Output = ()>>>) {
-        let activity = Arc::new(Activity::default());
+        let activity = Activity::shared();
         let weak: Weak<Activity> = Arc::downgrade(&activity);
         run_observed(&Options::new(name.into()), body, activity);
         // The monitor thread lets go of a finished test's probes (and so of its activity) at its next look, 20 ms on;

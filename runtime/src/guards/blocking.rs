@@ -69,7 +69,7 @@ fn limit(test: &TestContext) -> Option<Duration> {
     let MaxBlocking::Limit(limit) = test.settings.max_blocking else {
         return None;
     };
-    (test.settings.flavor != Flavor::MultiThread).then_some(limit)
+    (!matches!(test.settings.flavor, Flavor::MultiThread)).then_some(limit)
 }
 
 /// Made by the monitor at its first look at the test, with the measurements: a test that ends before that (most do)

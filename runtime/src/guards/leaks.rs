@@ -34,7 +34,7 @@ pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
 impl Guard for LeakGuard {
     fn body_finished(&mut self, test: &TestContext, end: BodyEnd) -> Option<Failure> {
         // An interrupted body left its tasks where they were; the interruption's own report covers them.
-        if end == BodyEnd::Interrupted {
+        if matches!(end, BodyEnd::Interrupted) {
             return None;
         }
         let alive = alive_tasks(test);
@@ -56,7 +56,7 @@ impl Guard for LeakGuard {
 
 fn alive_tasks(test: &TestContext) -> usize {
     let metrics = test.runtime.metrics();
-    if test.settings.flavor == Flavor::MultiThread {
+    if matches!(test.settings.flavor, Flavor::MultiThread) {
         for pause in MULTI_THREAD_RECHECKS {
             if metrics.num_alive_tasks() == 0 {
                 return 0;

@@ -29,7 +29,7 @@ struct PanicGuard;
 /// Panics already reported by interrupting the test (the first, with `"shutdown_runtime"`), so that the report at the
 /// end does not list them twice.
 fn already_reported(behaviour: UnhandledPanic) -> usize {
-    usize::from(behaviour == UnhandledPanic::ShutdownRuntime)
+    usize::from(matches!(behaviour, UnhandledPanic::ShutdownRuntime))
 }
 
 pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
@@ -52,20 +52,19 @@ pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
         }));
     });
     let behaviour = test.settings.unhandled_panic;
-    if behaviour == UnhandledPanic::Ignore {
+    if matches!(behaviour, UnhandledPanic::Ignore) {
         return None;
     }
-    let stop_at_first = behaviour == UnhandledPanic::ShutdownRuntime;
-    let on_first = stop_at_first.then(|| {
+    // The test's entry records its task panics from its registration on; with "shutdown_runtime" the first stops it.
+    if matches!(behaviour, UnhandledPanic::ShutdownRuntime) {
         // Weakly: the test's entry keeps this.
         let running: Weak<RunningTest> = Arc::downgrade(&test.running);
-        Box::new(move |panic: &TaskPanic| {
+        test.running.on_first_task_panic(Box::new(move |panic: &TaskPanic| {
             if let Some(running) = running.upgrade() {
                 running.interrupt.fire(first_panic_failure(panic));
             }
-        }) as registry::OnFirstPanic
-    });
-    test.running.watch_task_panics(on_first);
+        }));
+    }
     Some(Box::new(PanicGuard))
 }
 

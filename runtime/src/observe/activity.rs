@@ -22,7 +22,6 @@ pub(crate) trait Observer: Send + Sync {
     fn observe(&self);
 }
 
-#[derive(Default)]
 pub(crate) struct Activity {
     /// How often the runtime has reached its idle point, where it parks.
     idle_points: AtomicU64,
@@ -60,7 +59,6 @@ pub(crate) struct Activity {
 
 /// The observers of one point of the runtime's cycle, called in the order they came. Most tests have one or none, and
 /// every park and wake calls them: the first is kept in place, read without a lock; any more wait in a list behind one.
-#[derive(Default)]
 struct Observers {
     first: OnceLock<Weak<dyn Observer>>,
     more: Mutex<Vec<Weak<dyn Observer>>>,
@@ -68,6 +66,14 @@ struct Observers {
 }
 
 impl Observers {
+    const fn new() -> Observers {
+        Observers {
+            first: OnceLock::new(),
+            more: Mutex::new(Vec::new()),
+            has_more: AtomicBool::new(false),
+        }
+    }
+
     fn add(&self, observer: Weak<dyn Observer>) {
         if let Err(observer) = self.first.set(observer) {
             lock(&self.more).push(observer);
@@ -96,7 +102,25 @@ fn call(observer: &Weak<dyn Observer>) {
 impl Activity {
     /// A fresh activity, shared with the hooks; made here so that its value is not a temporary in the harness's frame.
     pub(crate) fn shared() -> Arc<Activity> {
-        Arc::new(Activity::default())
+        // Every field but the moment is made at compile time: a derived `Default` calls a function per field type,
+        // and every test pays for each, cold, in the debug builds tests run as (BENCHMARKS.md, "Cold code").
+        Arc::new(Activity {
+            idle_points: const { AtomicU64::new(0) },
+            unparks: const { AtomicU64::new(0) },
+            last_unpark: const { AtomicU64::new(0) },
+            last_park: const { AtomicU64::new(0) },
+            parked_nanos: const { AtomicU64::new(0) },
+            polls: const { AtomicU64::new(0) },
+            created: CreatedAt(std::time::Instant::now()),
+            panic_nanos: const { AtomicU64::new(0) },
+            panic_began: const { AtomicU64::new(0) },
+            panic_nanos_at_unpark: const { AtomicU64::new(0) },
+            blocking_threads: const { AtomicUsize::new(0) },
+            idle_waiters: const { Mutex::new(Vec::new()) },
+            has_idle_waiters: const { AtomicBool::new(false) },
+            park_observers: const { Observers::new() },
+            unpark_observers: const { Observers::new() },
+        })
     }
 
     /// Installs the hooks on a current-thread runtime's builder (a multi-thread runtime has one idle point per
@@ -295,14 +319,8 @@ impl Drop for BlockingThread {
     }
 }
 
-/// When an `Activity` was created: `Default` for it, so the derive marks the moment.
+/// When an `Activity` was created.
 struct CreatedAt(std::time::Instant);
-
-impl Default for CreatedAt {
-    fn default() -> CreatedAt {
-        CreatedAt(std::time::Instant::now())
-    }
-}
 
 impl CreatedAt {
     fn get(&self) -> &std::time::Instant {

@@ -13,20 +13,29 @@ use crate::observe::activity::Activity;
 use crate::observe::task_dumps;
 use crate::report::Failure;
 
-#[derive(Default)]
 pub(crate) struct Interrupt {
     /// Set once a failure is stored: the body's every poll reads this, and takes the lock only when it is set.
     fired: AtomicBool,
     state: Mutex<InterruptState>,
 }
 
-#[derive(Default)]
 struct InterruptState {
     failure: Option<Failure>,
     waker: Option<Waker>,
 }
 
 impl Interrupt {
+    /// Not fired; a constant, so that `const { Interrupt::new() }` costs a test no calls.
+    pub(crate) const fn new() -> Interrupt {
+        Interrupt {
+            fired: AtomicBool::new(false),
+            state: Mutex::new(InterruptState {
+                failure: None,
+                waker: None,
+            }),
+        }
+    }
+
     /// Stops the test with `failure`. The first interruption wins: it is the cause, later ones are consequences.
     pub(crate) fn fire(&self, failure: Failure) {
         let waker = {

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::runtime::{Handle, Id};
 use tokio::task::AbortHandle;
 
-use crate::config::Flavor;
+use crate::config::{Flavor, UnhandledPanic};
 use crate::lock::lock;
 use crate::observe::activity::Activity;
 use crate::observe::clock::Clocks;
@@ -30,18 +30,38 @@ pub(crate) struct RunningTest {
     pub(crate) io_grace: Option<std::time::Duration>,
     /// What lives as long as the body: background services, and what is told when the body ends.
     body_scoped: Mutex<BodyScoped>,
-    /// `None` while nobody watches the test's task panics (`unhandled_panic = "ignore"`).
+    /// The test's task panics, recorded from its registration on; `None` for a test that ignores them
+    /// (`unhandled_panic = "ignore"`).
     task_panics: Mutex<Option<TaskPanics>>,
     /// Real I/O is in play: a peer outside the runtime answers in real time.
     real_io: std::sync::atomic::AtomicBool,
 }
 
-#[derive(Default)]
 struct BodyScoped {
     services: Vec<BackgroundService>,
     at_body_end: Vec<Box<dyn FnOnce() + Send>>,
     /// The body has ended: who asks to be told from now on is told at once.
     ended: bool,
+}
+
+// Constants, so that registering a test costs it no calls (BENCHMARKS.md, "Cold code").
+impl BodyScoped {
+    const fn new() -> BodyScoped {
+        BodyScoped {
+            services: Vec::new(),
+            at_body_end: Vec::new(),
+            ended: false,
+        }
+    }
+}
+
+impl TaskPanics {
+    const fn new() -> TaskPanics {
+        TaskPanics {
+            recorded: Vec::new(),
+            on_first: None,
+        }
+    }
 }
 
 /// A task started with `ws_test::background`.
@@ -142,12 +162,11 @@ impl RunningTest {
         self.real_io.load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    /// From now on, panics of the test's tasks are recorded; `on_first` is told of the first.
-    pub(crate) fn watch_task_panics(&self, on_first: Option<OnFirstPanic>) {
-        *lock(&self.task_panics) = Some(TaskPanics {
-            recorded: Vec::new(),
-            on_first,
-        });
+    /// `on_first` is told of the test's first task panic, if its task panics are recorded.
+    pub(crate) fn on_first_task_panic(&self, on_first: OnFirstPanic) {
+        if let Some(task_panics) = lock(&self.task_panics).as_mut() {
+            task_panics.on_first = Some(on_first);
+        }
     }
 
     /// Records a panic of `task`, when the test's task panics are watched.
@@ -214,12 +233,16 @@ pub(crate) fn register(
         clocks: clocks.clone(),
         flavor: settings.flavor,
         activity: Arc::clone(activity),
-        interrupt: Interrupt::default(),
+        interrupt: const { Interrupt::new() },
         #[cfg(not(tokio_unstable))]
         io_grace: settings.io_grace,
-        body_scoped: Mutex::new(BodyScoped::default()),
-        task_panics: Mutex::new(None),
-        real_io: std::sync::atomic::AtomicBool::new(false),
+        body_scoped: const { Mutex::new(BodyScoped::new()) },
+        // Set here rather than by the panic guard as it starts: one lock less for every test.
+        task_panics: Mutex::new(match settings.unhandled_panic {
+            UnhandledPanic::Ignore => None,
+            _ => Some(const { TaskPanics::new() }),
+        }),
+        real_io: const { std::sync::atomic::AtomicBool::new(false) },
     });
     running().push(Arc::clone(&test));
     Registration { test }

@@ -35,7 +35,7 @@ impl TestRuntime {
             #[cfg(tokio_unstable)]
             spawn_locations,
         );
-        if settings.flavor == Flavor::Local {
+        if matches!(settings.flavor, Flavor::Local) {
             TestRuntime::build_local(&mut builder)
         } else {
             TestRuntime::build_shared(&mut builder)
@@ -82,7 +82,7 @@ fn tokio_builder(
     activity: &Arc<Activity>,
     #[cfg(tokio_unstable)] spawn_locations: &Arc<SpawnLocations>,
 ) -> Box<tokio::runtime::Builder> {
-    let multi_thread = settings.flavor == Flavor::MultiThread;
+    let multi_thread = matches!(settings.flavor, Flavor::MultiThread);
     let mut builder = Box::new(if multi_thread {
         tokio::runtime::Builder::new_multi_thread()
     } else {

@@ -3,6 +3,7 @@
 //! paused?") answered once.
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use crate::config::{
@@ -39,6 +40,19 @@ impl Settings {
     /// Borrows the options, so that the frames above the runtime's build need no copy of them (see the note on stack
     /// depth in `harness.rs`).
     pub(crate) fn resolve(options: &Options) -> Result<Settings, String> {
+        // Most tests give their name and nothing else: their settings are the run's defaults, resolved once. A
+        // malformed `WS_TEST_*` variable takes the long way, whose message names the test.
+        if named_only(options) {
+            static NAMED_ONLY: OnceLock<Result<Settings, String>> = OnceLock::new();
+            let defaults = NAMED_ONLY.get_or_init(|| Settings::resolve_given(&Options::new(Cow::Borrowed(""))));
+            if let Ok(defaults) = defaults {
+                return Ok(defaults.named(options.test_name.clone()));
+            }
+        }
+        Settings::resolve_given(options)
+    }
+
+    fn resolve_given(options: &Options) -> Result<Settings, String> {
         let test_name = options.test_name.clone();
         let refuse = |problem: &str| Err(format!("test `{test_name}` cannot start: {problem}"));
         let multi_thread = options.flavor == Flavor::MultiThread;
@@ -143,10 +157,53 @@ impl Settings {
         })
     }
 
+    /// These settings for another test. Field by field, not a derived `Clone`, which calls a function per field.
+    fn named(&self, test_name: Cow<'static, str>) -> Settings {
+        Settings {
+            test_name,
+            flavor: self.flavor,
+            worker_threads: self.worker_threads,
+            paused_clock: self.paused_clock,
+            unhandled_panic: self.unhandled_panic,
+            runtime_name: self.runtime_name.clone(),
+            timeout: self.timeout,
+            leaks: self.leaks,
+            virtual_timeout: self.virtual_timeout,
+            deadlock: self.deadlock,
+            max_blocking: self.max_blocking,
+            io_grace: self.io_grace,
+            real_io_from_start: self.real_io_from_start,
+        }
+    }
+
     /// Deadlocks are recognisable only on a runtime whose clock is paused.
     pub(crate) fn detects_deadlocks(&self) -> bool {
-        self.deadlock == Deadlock::Deny && self.paused_clock
+        matches!(self.deadlock, Deadlock::Deny) && self.paused_clock
     }
+}
+
+/// Whether the options are those of `Options::new`: a name and nothing else. Every field is named, so that a new
+/// option cannot be forgotten here.
+fn named_only(options: &Options) -> bool {
+    // One pattern, not a call per field: every test asks, and each call is a cold one in a debug build.
+    matches!(
+        options,
+        Options {
+            test_name: _,
+            flavor: Flavor::CurrentThread,
+            worker_threads: None,
+            start_paused: None,
+            unhandled_panic: UnhandledPanic::FailAtEnd,
+            runtime_name: None,
+            timeout: None,
+            leaks: None,
+            virtual_timeout: None,
+            deadlock: None,
+            max_blocking: None,
+            io_grace: None,
+            real_io_in_body: false,
+        }
+    )
 }
 
 /// The explicit setting; else the environment's, which may be malformed; else the default.
@@ -159,5 +216,35 @@ fn explicit_or_environment<T: Copy>(
         (Some(explicit), _) => Ok(explicit),
         (None, Ok(from_environment)) => Ok(from_environment.unwrap_or(default)),
         (None, Err(problem)) => Err(problem),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A test that gives only its name gets the run's defaults resolved once; they must be what the long way gives.
+    #[test]
+    fn a_test_with_only_its_name_gets_what_the_long_way_gives() {
+        let options = Options::new("settings::named_only".into());
+        assert!(named_only(&options));
+        let quick = Settings::resolve(&options).expect("settings");
+        let long_way = Settings::resolve_given(&options).expect("settings");
+        assert_eq!(format!("{quick:?}"), format!("{long_way:?}"));
+        assert_eq!(quick.test_name, "settings::named_only");
+    }
+
+    /// Any option given takes the long way, so that its checks apply.
+    #[test]
+    fn any_option_given_takes_the_long_way() {
+        let mut options = Options::new("settings::given".into());
+        options.start_paused = Some(true);
+        options.flavor = Flavor::MultiThread;
+        assert!(!named_only(&options));
+        let refused = Settings::resolve(&options).expect_err("a paused multi-thread runtime");
+        assert!(
+            refused.starts_with("test `settings::given` cannot start: start_paused(true) requires"),
+            "{refused}"
+        );
     }
 }
