@@ -42,7 +42,10 @@ impl Builder {
     /// ```
     pub fn new(test_name: impl Into<Cow<'static, str>>) -> Builder {
         Builder {
-            options: Options::new(test_name.into()),
+            options: Options {
+                test_name: test_name.into(),
+                ..Options::UNSET
+            },
         }
     }
 

@@ -34,18 +34,25 @@ impl Options {
     pub(crate) fn new(test_name: Cow<'static, str>) -> Options {
         Options {
             test_name,
-            flavor: Flavor::CurrentThread,
-            worker_threads: None,
-            start_paused: None,
-            unhandled_panic: UnhandledPanic::FailAtEnd,
-            runtime_name: None,
-            timeout: None,
-            leaks: None,
-            virtual_timeout: None,
-            deadlock: None,
-            max_blocking: None,
-            io_grace: None,
-            real_io_in_body: false,
+            ..Options::UNSET
         }
     }
+
+    /// No option given, and no name yet: a constant, so that `Builder::new` makes a test's options without a call
+    /// (in the debug builds tests run as, each call of every test is a cold one).
+    pub(crate) const UNSET: Options = Options {
+        test_name: Cow::Borrowed(""),
+        flavor: Flavor::CurrentThread,
+        worker_threads: None,
+        start_paused: None,
+        unhandled_panic: UnhandledPanic::FailAtEnd,
+        runtime_name: None,
+        timeout: None,
+        leaks: None,
+        virtual_timeout: None,
+        deadlock: None,
+        max_blocking: None,
+        io_grace: None,
+        real_io_in_body: false,
+    };
 }

@@ -197,47 +197,54 @@ impl Started {
         // What lives as long as the body ends here: background services stop, gone before the leak check, and a hold
         // of the real-I/O grace ends, so that the clock and the shutdown are free.
         test.running.body_ended();
-        if !matches!(end, BodyEnd::Interrupted) {
-            let_ready_tasks_finish(&runtime, &test);
-        }
-        let tasks_alive = test.runtime.metrics().num_alive_tasks();
+        let tasks_alive = match end {
+            BodyEnd::Interrupted => alive_tasks(&test),
+            BodyEnd::Completed | BodyEnd::Panicked => let_ready_tasks_finish(&runtime, &test),
+        };
         let mut findings = Vec::new();
         guards.body_finished(&test, end, &mut findings);
-        if let Some(leak) = findings.iter_mut().find(|finding| finding.kind == Kind::Leak) {
-            add_where_tasks_wait(&runtime, &test, leak);
+        // Most tests find nothing, and skip the search (every call is a cold one in a debug build).
+        if !findings.is_empty() {
+            if let Some(leak) = findings.iter_mut().find(|finding| finding.kind == Kind::Leak) {
+                add_where_tasks_wait(&runtime, &test, leak);
+            }
         }
         runtime.shut_down();
         guards.runtime_shut_down(&test, &mut findings);
-        drop(guards);
-        drop(watching);
-        drop(registration);
+        // In this order: the guards, the monitor's watch of the test, the test's registration.
+        drop((guards, watching, registration));
         conclude(&test, &clocks_at_end, tasks_alive, outcome, findings)
     }
 }
 
 /// Runs every task that is ready, and those they wake, as far as they get without the clock moving, so that a task
 /// about to finish on its own is not taken for a leak. On a multi-thread runtime the workers go on by themselves.
-fn let_ready_tasks_finish(runtime: &TestRuntime, test: &TestContext) {
+/// Returns how many tasks are still alive.
+fn let_ready_tasks_finish(runtime: &TestRuntime, test: &TestContext) -> usize {
+    let mut before = alive_tasks(test);
     if matches!(test.settings.flavor, Flavor::MultiThread) {
-        return;
+        return before;
     }
-    let alive = || test.runtime.metrics().num_alive_tasks();
     // Each scheduler pass runs what became ready in the last; finished and aborted tasks leave the count only after
     // the scheduler has run again. Passes go on while the count keeps falling, and stop after a few without a fall:
     // enough for any ordinary chain of wake-ups. Passes, not idle points: a task that keeps waking itself (a loop
     // around `yield_now()`) never lets the runtime go idle, and waiting for that would hang the test instead of
     // reporting the task as leaked. Counted one by one, since most tests settle in the first (every test pays).
-    let mut before = alive();
     let mut passes_without_fewer = 0;
     for _ in 0..MOST_PASSES {
         if before == 0 || passes_without_fewer == PASSES_WITHOUT_FEWER {
-            return;
+            break;
         }
         runtime.block_on(tokio::task::yield_now());
-        let after = alive();
+        let after = alive_tasks(test);
         passes_without_fewer = if after < before { 0 } else { passes_without_fewer + 1 };
         before = after;
     }
+    before
+}
+
+fn alive_tasks(test: &TestContext) -> usize {
+    test.runtime.metrics().num_alive_tasks()
 }
 
 /// Scheduler passes without a task ending after which the tasks still alive count as settled, and the most passes in

@@ -115,24 +115,28 @@ pub(crate) struct Guards([Option<Box<dyn Guard>>; GUARDS_THAT_REPORT]);
 /// panics, leaks and, on Linux, blocking.
 const GUARDS_THAT_REPORT: usize = 3;
 
+// Plain loops, each written out: every test runs both, and in the debug builds tests run as, each function called is
+// a cold call, a shared helper and its closures included (BENCHMARKS.md, "Cold code").
 impl Guards {
     /// Adds what each guard finds once the body has ended to `findings`, in order.
     pub(crate) fn body_finished(&mut self, test: &TestContext, end: BodyEnd, findings: &mut Vec<Failure>) {
-        self.ask_each(findings, |guard| guard.body_finished(test, end));
-    }
-
-    /// Adds what each guard finds once the runtime has shut down to `findings`, in order.
-    pub(crate) fn runtime_shut_down(&mut self, test: &TestContext, findings: &mut Vec<Failure>) {
-        self.ask_each(findings, |guard| guard.runtime_shut_down(test));
-    }
-
-    /// A plain loop: every test pays for this twice, and adapters cost several times more in a debug build.
-    fn ask_each(&mut self, findings: &mut Vec<Failure>, mut ask: impl FnMut(&mut dyn Guard) -> Option<Failure>) {
         for slot in &mut self.0 {
             let Some(guard) = slot else {
                 continue;
             };
-            if let Some(finding) = ask(guard.as_mut()) {
+            if let Some(finding) = guard.body_finished(test, end) {
+                findings.push(finding);
+            }
+        }
+    }
+
+    /// Adds what each guard finds once the runtime has shut down to `findings`, in order.
+    pub(crate) fn runtime_shut_down(&mut self, test: &TestContext, findings: &mut Vec<Failure>) {
+        for slot in &mut self.0 {
+            let Some(guard) = slot else {
+                continue;
+            };
+            if let Some(finding) = guard.runtime_shut_down(test) {
                 findings.push(finding);
             }
         }

@@ -2,11 +2,11 @@
 //! (even while it is parked waiting for events) and makes `block_on` return, so the harness regains control and
 //! reports instead of hanging.
 
-use std::future::{Future, poll_fn};
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Poll, Waker};
+use std::task::{Context, Poll, Waker};
 
 use crate::lock::lock;
 use crate::observe::activity::Activity;
@@ -54,47 +54,66 @@ impl Interrupt {
     /// Runs `body` until it completes (`Ok`) or the interrupt fires (`Err`). On an interruption the body is dropped
     /// right away, inside the runtime, so its destructors can still use tokio.
     /// Each poll of the body is counted in `activity`.
-    pub(crate) async fn run_until_fired<T>(
-        &self,
-        body: Pin<Box<dyn Future<Output = T> + '_>>,
-        activity: &Activity,
-    ) -> Result<T, Failure> {
-        let mut body = Some(body);
-        // The waker last handed to `fire`: `block_on` polls with the same one each time, so it is stored only once.
-        let mut registered: Option<Waker> = None;
-        poll_fn(|context| {
-            if let Some(running) = body.as_mut() {
-                activity.polled();
-                if let Poll::Ready(output) = running.as_mut().poll(context) {
-                    return Poll::Ready(Ok(output));
-                }
+    pub(crate) fn run_until_fired<'a, T>(
+        &'a self,
+        body: Pin<Box<dyn Future<Output = T> + 'a>>,
+        activity: &'a Activity,
+    ) -> UntilFired<'a, T> {
+        UntilFired {
+            interrupt: self,
+            body: Some(body),
+            activity,
+            registered: None,
+        }
+    }
+}
+
+/// The body raced against the interrupt. A future of its own rather than an `async fn` around `poll_fn`: every poll
+/// of every test goes through it, and each layer is one more cold call in the debug builds tests run as.
+pub(crate) struct UntilFired<'a, T> {
+    interrupt: &'a Interrupt,
+    body: Option<Pin<Box<dyn Future<Output = T> + 'a>>>,
+    activity: &'a Activity,
+    /// The waker last handed to `fire`: `block_on` polls with the same one each time, so it is stored only once.
+    registered: Option<Waker>,
+}
+
+impl<T> Future for UntilFired<'_, T> {
+    type Output = Result<T, Failure>;
+
+    fn poll(self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Result<T, Failure>> {
+        let this = self.get_mut();
+        if let Some(running) = &mut this.body {
+            this.activity.polled();
+            if let Poll::Ready(output) = running.as_mut().poll(context) {
+                return Poll::Ready(Ok(output));
             }
-            let up_to_date = registered
-                .as_ref()
-                .is_some_and(|waker| waker.will_wake(context.waker()));
-            if up_to_date && !self.fired.load(Ordering::SeqCst) {
-                return Poll::Pending;
-            }
-            let mut state = lock(&self.state);
-            match state.failure.take() {
-                Some(mut failure) => {
-                    drop(state);
-                    if let (true, Some(running)) = (failure.kind.asks_where_tasks_wait(), body.as_mut()) {
-                        // One more poll, in tokio's tracing mode, to see where the body waits; then it is dropped.
-                        failure
-                            .details
-                            .extend(task_dumps::body(|| running.as_mut().poll(context)));
-                    }
-                    body = None;
-                    Poll::Ready(Err(failure))
+        }
+        let up_to_date = match &this.registered {
+            Some(waker) => waker.will_wake(context.waker()),
+            None => false,
+        };
+        if up_to_date && !this.interrupt.fired.load(Ordering::SeqCst) {
+            return Poll::Pending;
+        }
+        let mut state = lock(&this.interrupt.state);
+        match state.failure.take() {
+            Some(mut failure) => {
+                drop(state);
+                if let (true, Some(running)) = (failure.kind.asks_where_tasks_wait(), &mut this.body) {
+                    // One more poll, in tokio's tracing mode, to see where the body waits; then it is dropped.
+                    failure
+                        .details
+                        .extend(task_dumps::body(|| running.as_mut().poll(context)));
                 }
-                None => {
-                    state.waker = Some(context.waker().clone());
-                    registered = state.waker.clone();
-                    Poll::Pending
-                }
+                this.body = None;
+                Poll::Ready(Err(failure))
             }
-        })
-        .await
+            None => {
+                state.waker = Some(context.waker().clone());
+                this.registered = state.waker.clone();
+                Poll::Pending
+            }
+        }
     }
 }
