@@ -42,10 +42,7 @@ impl Builder {
     /// ```
     pub fn new(test_name: impl Into<Cow<'static, str>>) -> Builder {
         Builder {
-            options: Options {
-                test_name: test_name.into(),
-                ..Options::UNSET
-            },
+            options: Options::new(test_name.into()),
         }
     }
 

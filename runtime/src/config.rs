@@ -31,28 +31,24 @@ pub(crate) struct Options {
 }
 
 impl Options {
+    /// No option given yet. Always inlined, also in the debug builds tests run as, where each call of every test is a
+    /// cold one (BENCHMARKS.md, "Cold code").
+    #[inline(always)]
     pub(crate) fn new(test_name: Cow<'static, str>) -> Options {
         Options {
             test_name,
-            ..Options::UNSET
+            flavor: Flavor::CurrentThread,
+            worker_threads: None,
+            start_paused: None,
+            unhandled_panic: UnhandledPanic::FailAtEnd,
+            runtime_name: None,
+            timeout: None,
+            leaks: None,
+            virtual_timeout: None,
+            deadlock: None,
+            max_blocking: None,
+            io_grace: None,
+            real_io_in_body: false,
         }
     }
-
-    /// No option given, and no name yet: a constant, so that `Builder::new` makes a test's options without a call
-    /// (in the debug builds tests run as, each call of every test is a cold one).
-    pub(crate) const UNSET: Options = Options {
-        test_name: Cow::Borrowed(""),
-        flavor: Flavor::CurrentThread,
-        worker_threads: None,
-        start_paused: None,
-        unhandled_panic: UnhandledPanic::FailAtEnd,
-        runtime_name: None,
-        timeout: None,
-        leaks: None,
-        virtual_timeout: None,
-        deadlock: None,
-        max_blocking: None,
-        io_grace: None,
-        real_io_in_body: false,
-    };
 }

@@ -17,7 +17,7 @@ use crate::observe::spawn_locations::SpawnLocations;
 use crate::observe::task_dumps::{self, Origin};
 use crate::report::record::{self, Outcome, Record};
 use crate::report::{self, ClockReading, Failure, Kind};
-use crate::setup::environment;
+use crate::setup::environment::{self, Defaults};
 use crate::setup::registry;
 use crate::setup::runtime::TestRuntime;
 use crate::setup::settings::Settings;
@@ -282,13 +282,14 @@ fn conclude<T>(
     outcome: Result<Result<T, Failure>, Box<dyn Any + Send>>,
     findings: Vec<Failure>,
 ) -> T {
+    let environment = environment::defaults();
     let first = match outcome {
         Ok(Ok(output)) if findings.is_empty() => {
             // Only when libtest shows a passing test's output: anywhere else it would be formatted for nobody.
-            if environment::defaults().passing_output_shown {
+            if environment.passing_output_shown {
                 print_passed(test, clocks.read());
             }
-            write_record(test, clocks, tasks_alive, Outcome::Passed, &[]);
+            write_record(environment, test, clocks, tasks_alive, Outcome::Passed, &[]);
             return output;
         }
         Ok(Ok(_)) => None,
@@ -298,7 +299,14 @@ fn conclude<T>(
             // An ordinary panic of the body alone passes through untouched: its message was printed already, and
             // `#[should_panic(expected = ...)]` sees the payload it expects.
             None if findings.is_empty() => {
-                write_record(test, clocks, tasks_alive, Outcome::Panicked, &[Kind::Panic]);
+                write_record(
+                    environment,
+                    test,
+                    clocks,
+                    tasks_alive,
+                    Outcome::Panicked,
+                    &[Kind::Panic],
+                );
                 panic::resume_unwind(payload)
             }
             None => Some(Failure {
@@ -311,7 +319,7 @@ fn conclude<T>(
     };
     let failures: Vec<Failure> = first.into_iter().chain(findings).collect();
     let kinds: Vec<Kind> = failures.iter().map(|failure| failure.kind).collect();
-    write_record(test, clocks, tasks_alive, Outcome::Failed, &kinds);
+    write_record(environment, test, clocks, tasks_alive, Outcome::Failed, &kinds);
     panic!("{}", report::render(&test.settings.test_name, clocks.read(), &failures));
 }
 
@@ -331,8 +339,15 @@ fn print_passed(test: &TestContext, clocks: ClockReading) {
 }
 
 /// The test's line in the `WS_TEST_REPORT` file, when a run asks for one.
-fn write_record(test: &TestContext, clocks: &AtBodyEnd, tasks_alive: usize, outcome: Outcome, failures: &[Kind]) {
-    if let Some(path) = &environment::defaults().report {
+fn write_record(
+    environment: &Defaults,
+    test: &TestContext,
+    clocks: &AtBodyEnd,
+    tasks_alive: usize,
+    outcome: Outcome,
+    failures: &[Kind],
+) {
+    if let Some(path) = &environment.report {
         let record = Record {
             test_name: &test.settings.test_name,
             outcome,

@@ -32,6 +32,10 @@ pub(crate) struct Defaults {
 static DEFAULTS: OnceLock<Defaults> = OnceLock::new();
 
 pub(crate) fn defaults() -> &'static Defaults {
+    // Read once; every test asks, and `get` is the shorter path in a debug build.
+    if let Some(defaults) = DEFAULTS.get() {
+        return defaults;
+    }
     DEFAULTS.get_or_init(|| Defaults {
         timeout: budget("WS_TEST_TIMEOUT"),
         virtual_timeout: budget("WS_TEST_VIRTUAL_TIMEOUT"),
