@@ -35,12 +35,21 @@ impl Options {
     /// cold one (BENCHMARKS.md, "Cold code").
     #[inline(always)]
     pub(crate) fn new(test_name: Cow<'static, str>) -> Options {
-        Options {
-            test_name,
-            flavor: Flavor::CurrentThread,
+        options_with_only_a_name!(test_name)
+    }
+}
+
+/// The options of a test that gives only its name, written once for both of their uses: built by [`Options::new`], and
+/// matched as a pattern by the settings' shortcut for such tests (`setup::settings`), so the two cannot drift apart.
+/// Every field is named, so a new option must be added here to compile.
+macro_rules! options_with_only_a_name {
+    ($test_name:tt) => {
+        $crate::config::Options {
+            test_name: $test_name,
+            flavor: $crate::config::Flavor::CurrentThread,
             worker_threads: None,
             start_paused: None,
-            unhandled_panic: UnhandledPanic::FailAtEnd,
+            unhandled_panic: $crate::config::UnhandledPanic::FailAtEnd,
             runtime_name: None,
             timeout: None,
             leaks: None,
@@ -50,5 +59,6 @@ impl Options {
             io_grace: None,
             real_io_in_body: false,
         }
-    }
+    };
 }
+pub(crate) use options_with_only_a_name;

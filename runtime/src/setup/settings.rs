@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::config::{
     DEFAULT_IO_GRACE, DEFAULT_TIMEOUT, DEFAULT_VIRTUAL_TIMEOUT, Deadlock, Flavor, IoGrace, Leaks, MAX_BUDGET,
-    MaxBlocking, Options, UnhandledPanic,
+    MaxBlocking, Options, UnhandledPanic, options_with_only_a_name,
 };
 use crate::setup::environment;
 
@@ -182,28 +182,10 @@ impl Settings {
     }
 }
 
-/// Whether the options are those of `Options::new`: a name and nothing else. Every field is named, so that a new
-/// option cannot be forgotten here.
+/// Whether the options are those of `Options::new`: a name and nothing else.
 fn named_only(options: &Options) -> bool {
     // One pattern, not a call per field: every test asks, and each call is a cold one in a debug build.
-    matches!(
-        options,
-        Options {
-            test_name: _,
-            flavor: Flavor::CurrentThread,
-            worker_threads: None,
-            start_paused: None,
-            unhandled_panic: UnhandledPanic::FailAtEnd,
-            runtime_name: None,
-            timeout: None,
-            leaks: None,
-            virtual_timeout: None,
-            deadlock: None,
-            max_blocking: None,
-            io_grace: None,
-            real_io_in_body: false,
-        }
-    )
+    matches!(options, options_with_only_a_name!(_))
 }
 
 /// The explicit setting; else the environment's, which may be malformed; else the default.
