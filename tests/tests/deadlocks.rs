@@ -108,6 +108,17 @@ async fn a_three_second_blocking_job_is_not_a_deadlock() {
     assert!(start.elapsed() >= Duration::from_secs(3));
 }
 
+/// A blocking-pool thread counts as a running job until it ends, and no longer: a deadlock after the job has finished
+/// is still found (well within the budget, which would end it as a timeout instead).
+#[ws_test(timeout = "10s")]
+#[should_panic(expected = "deadlocked: the body is waiting")]
+async fn a_deadlock_after_a_finished_blocking_job_is_found() {
+    tokio::task::spawn_blocking(|| std::thread::sleep(Duration::from_millis(50)))
+        .await
+        .expect("the job");
+    tokio::sync::Notify::new().notified().await;
+}
+
 #[ws_test]
 async fn a_blocking_job_with_a_timer_pending_is_not_a_deadlock() {
     // While the job runs, tokio holds the paused clock back, so the timer does not fire first.
