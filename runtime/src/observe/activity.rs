@@ -327,3 +327,45 @@ impl CreatedAt {
         &self.0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    struct Recorder {
+        name: &'static str,
+        calls: Arc<Mutex<Vec<&'static str>>>,
+    }
+
+    impl Observer for Recorder {
+        fn observe(&self) {
+            lock(&self.calls).push(self.name);
+        }
+    }
+
+    /// The first observer sits in place and the others in the list behind it: all are called, in the order they came,
+    /// and one that is gone is skipped.
+    #[test]
+    fn every_live_observer_is_called_in_the_order_it_came() {
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let recorder = |name| {
+            Arc::new(Recorder {
+                name,
+                calls: Arc::clone(&calls),
+            })
+        };
+        let observers = Observers::new();
+        let (first, second, third) = (recorder("first"), recorder("second"), recorder("third"));
+        for observer in [&first, &second, &third] {
+            let observer: Weak<dyn Observer> = Arc::downgrade(observer) as Weak<Recorder>;
+            observers.add(observer);
+        }
+        observers.call_all();
+        assert_eq!(*lock(&calls), ["first", "second", "third"]);
+        drop(second);
+        observers.call_all();
+        assert_eq!(*lock(&calls), ["first", "second", "third", "first", "third"]);
+    }
+}

@@ -1,6 +1,7 @@
 //! The test's two clocks: virtual time (tokio's clock, paused and auto-advancing) and real time, read together for
 //! failure messages.
 
+use std::cell::Cell;
 use std::time::Duration;
 
 use tokio::runtime::Handle;
@@ -47,7 +48,7 @@ impl Clocks {
         AtBodyEnd {
             clocks: self,
             real_elapsed: self.real_start.elapsed(),
-            virtual_elapsed: (!paused).then(|| self.virtual_elapsed()),
+            virtual_elapsed: Cell::new((!paused).then(|| self.virtual_elapsed())),
         }
     }
 
@@ -65,17 +66,26 @@ impl Clocks {
 /// tokio's clock costs as much to read as a guard's work (it enters the runtime), and most passing tests show
 /// nothing, so a paused one is read only when asked: it stays where the body left it, since nothing that runs after
 /// the body (ready tasks let finish, a dump of where tasks wait, the shutdown) parks the runtime with a timeout it
-/// could jump by. A clock that runs in real time is read at once.
+/// could jump by. A clock that runs in real time is read at once. Read once either way: a failing test's record and
+/// its report show the same figures.
 pub(crate) struct AtBodyEnd<'a> {
     clocks: &'a Clocks,
     real_elapsed: Duration,
-    virtual_elapsed: Option<Duration>,
+    virtual_elapsed: Cell<Option<Duration>>,
 }
 
 impl AtBodyEnd<'_> {
     pub(crate) fn read(&self) -> ClockReading {
+        let virtual_elapsed = match self.virtual_elapsed.get() {
+            Some(read) => read,
+            None => {
+                let read = self.clocks.virtual_elapsed();
+                self.virtual_elapsed.set(Some(read));
+                read
+            }
+        };
         ClockReading {
-            virtual_elapsed: self.virtual_elapsed.unwrap_or_else(|| self.clocks.virtual_elapsed()),
+            virtual_elapsed,
             real_elapsed: self.real_elapsed,
         }
     }
