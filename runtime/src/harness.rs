@@ -5,20 +5,20 @@ use std::any::Any;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::{Pin, pin};
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
 use crate::config::{Flavor, Options};
 use crate::guards::{self, BodyEnd, Guards, TestContext};
 use crate::observe::activity::Activity;
 use crate::observe::clock::{AtBodyEnd, Clocks};
-use crate::observe::monitor;
 #[cfg(tokio_unstable)]
 use crate::observe::spawn_locations::SpawnLocations;
 use crate::observe::task_dumps::{self, Origin};
 use crate::report::record::{self, Outcome, Record};
 use crate::report::{self, ClockReading, Failure, Kind};
 use crate::setup::environment::{self, Defaults};
-use crate::setup::registry;
+use crate::setup::monitor;
+use crate::setup::registry::{self, Registered};
 use crate::setup::runtime::TestRuntime;
 use crate::setup::settings::Settings;
 
@@ -121,8 +121,7 @@ struct Started {
     runtime: Box<TestRuntime>,
     test: Arc<TestContext>,
     guards: Guards,
-    /// The monitor's registration of the test, for the guards' probes.
-    watching: monitor::Watching,
+    /// Keeps the test findable by its runtime, and watched by the monitor thread.
     registration: registry::Registration,
 }
 
@@ -133,28 +132,25 @@ impl Started {
         activity: Arc<Activity>,
         #[cfg(tokio_unstable)] spawn_locations: Arc<SpawnLocations>,
     ) -> Started {
-        let clocks = Clocks::start(runtime.handle());
-        let registration = registry::register(runtime.handle(), &clocks, &settings, &activity);
         let test = TestContext::new(
             settings,
             runtime.handle(),
-            clocks,
+            Clocks::start(runtime.handle()),
             activity,
-            Arc::clone(registration.test()),
             #[cfg(tokio_unstable)]
             spawn_locations,
         );
-        // Shared with the monitor thread, which makes the test's probes from it if the test lasts until its first
-        // look, and with the runtime's hooks, weakly, through the guards that observe it.
+        // Shared with the registry, where the monitor thread makes the test's probes from it if the test lasts until
+        // its first look, and with the runtime's hooks, weakly, through the guards that observe it.
         let test = Arc::new(test);
         let guards = guards::start_all(&test);
-        let watched: Weak<TestContext> = Arc::downgrade(&test);
-        let watching = monitor::watch(watched);
+        // Once the guards watch it: the monitor may make the test's probes at once.
+        monitor::start();
+        let registration = registry::register(runtime.handle(), Arc::clone(&test) as Arc<dyn Registered>);
         Started {
             runtime,
             test,
             guards,
-            watching,
             registration,
         }
     }
@@ -167,7 +163,7 @@ impl Started {
     ) -> Result<Result<T, Failure>, Box<dyn Any + Send>> {
         let (runtime, test) = (&self.runtime, &self.test);
         panic::catch_unwind(AssertUnwindSafe(|| {
-            let until_fired = pin!(test.running.interrupt.run_until_fired(body, &test.activity));
+            let until_fired = pin!(test.running.interrupt.run_until_fired(body, &test.running.activity));
             let until_fired: Pin<&mut dyn Future<Output = Result<T, Failure>>> = until_fired;
             runtime.block_on(until_fired)
         }))
@@ -180,11 +176,10 @@ impl Started {
             runtime,
             test,
             mut guards,
-            watching,
             registration,
         } = self;
         // The report shows the clocks when the body ended.
-        let clocks_at_end = test.clocks.at_body_end(test.settings.paused_clock);
+        let clocks_at_end = test.running.clocks.at_body_end(test.settings.paused_clock);
         let end = match &outcome {
             Ok(Ok(_)) => BodyEnd::Completed,
             Ok(Err(_)) => BodyEnd::Interrupted,
@@ -211,8 +206,8 @@ impl Started {
         }
         runtime.shut_down();
         guards.runtime_shut_down(&test, &mut findings);
-        // In this order: the guards, the monitor's watch of the test, the test's registration.
-        drop((guards, watching, registration));
+        // In this order: the guards, then the test's registration, which ends the monitor's watch.
+        drop((guards, registration));
         conclude(&test, &clocks_at_end, tasks_alive, outcome, findings)
     }
 }
@@ -381,6 +376,7 @@ fn body_panic_failure(test: &TestContext, payload: &(dyn Any + Send)) -> Option<
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Weak;
     use std::time::Duration;
 
     use super::*;

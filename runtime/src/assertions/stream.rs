@@ -49,7 +49,10 @@ pub(crate) async fn next_within<S: Stream + Unpin>(stream: &mut S, within: Durat
 /// ` at virtual 30.000s` inside a test of this crate; nothing elsewhere (the assertions work in any tokio runtime).
 pub(crate) fn at_virtual_time() -> String {
     registry::current().map_or_else(String::new, |test| {
-        format!(" at virtual {}", report::seconds(test.clocks.read().virtual_elapsed))
+        format!(
+            " at virtual {}",
+            report::seconds(test.running().clocks.read().virtual_elapsed)
+        )
     })
 }
 

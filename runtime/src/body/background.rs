@@ -49,7 +49,7 @@ where
         );
     };
     let handle = tokio::spawn(service);
-    test.add_service(name, handle.id(), handle.abort_handle());
+    test.running().add_service(name, handle.id(), handle.abort_handle());
     handle
 }
 
@@ -62,6 +62,6 @@ where
 {
     let handle = tokio::spawn(service);
     if let Some(test) = registry::current() {
-        test.add_service(name, handle.id(), handle.abort_handle());
+        test.running().add_service(name, handle.id(), handle.abort_handle());
     }
 }

@@ -46,11 +46,11 @@ pub fn settle() -> impl Future<Output = ()> {
              runtime, so call it from the test's body or from a task the test spawned"
         );
     };
-    if test.flavor == Flavor::MultiThread {
+    if test.running().flavor == Flavor::MultiThread {
         panic!(
             "ws_test::settle() needs a current_thread or local runtime: the workers of a multi_thread runtime are \
              never all idle at one point. Drop `flavor = \"multi_thread\"`, or wait for the event itself"
         );
     }
-    async move { test.activity.next_idle_point().await }
+    async move { test.running().activity.next_idle_point().await }
 }

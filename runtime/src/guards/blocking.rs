@@ -7,17 +7,16 @@
 //! Linux only, on current-thread runtimes; elsewhere only the real-time budget applies.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use crate::config::{Flavor, MaxBlocking};
 use crate::guards::{BodyEnd, Guard, TestContext};
 use crate::lock::lock;
 use crate::observe::activity::{Activity, Observer};
-use crate::observe::monitor::Probe;
 use crate::observe::thread_usage::{ThreadUsage, UsageSample};
 use crate::report::{self, Failure, Kind};
-use crate::setup::registry::RunningTest;
+use crate::setup::registry::Probe;
 
 /// One stretch of polling between two idle points, being measured.
 struct Stretch {
@@ -48,7 +47,8 @@ pub(crate) struct Shared {
     measurements: Mutex<Measurements>,
     /// The current stretch has been blocked for longer than the limit: the runtime's next idle point reports it.
     over_limit: AtomicBool,
-    running: Arc<RunningTest>,
+    /// Weakly: the test's context keeps this (`blocked_stretches`).
+    test: Weak<TestContext>,
 }
 
 /// The monitor's side: measures each stretch while it lasts.
@@ -74,13 +74,13 @@ fn limit(test: &TestContext) -> Option<Duration> {
 
 /// Made by the monitor at its first look at the test, with the measurements: a test that ends before that (most do)
 /// has had no stretch the monitor could measure, and pays for neither.
-pub(crate) fn probe(test: &TestContext) -> Option<Box<dyn Probe>> {
+pub(crate) fn probe(test: &Arc<TestContext>) -> Option<Box<dyn Probe>> {
     let limit = limit(test)?;
     let thread = test.runtime_thread;
     let made = test.blocked_stretches.get_or_init(|| {
         Some(Arc::new(Shared {
             measurements: Mutex::new(Measurements {
-                activity: Arc::clone(&test.activity),
+                activity: Arc::clone(&test.running.activity),
                 thread,
                 limit,
                 stretch: None,
@@ -89,12 +89,12 @@ pub(crate) fn probe(test: &TestContext) -> Option<Box<dyn Probe>> {
                 interrupted: false,
             }),
             over_limit: AtomicBool::new(false),
-            running: Arc::clone(&test.running),
+            test: Arc::downgrade(test),
         }))
     });
     // `None` when the body finished first.
     let shared = made.as_ref()?;
-    test.activity.on_park(shared);
+    test.running.activity.on_park(shared);
     Some(Box::new(BlockingProbe {
         shared: Arc::clone(shared),
     }))
@@ -109,9 +109,10 @@ impl Observer for Shared {
         }
         let mut measurements = lock(&self.measurements);
         measurements.end_stretch(Instant::now(), &self.over_limit);
-        if let (Some(blocked), false) = (measurements.found, measurements.interrupted) {
+        if let (Some(blocked), false, Some(test)) = (measurements.found, measurements.interrupted, self.test.upgrade())
+        {
             measurements.interrupted = true;
-            self.running
+            test.running
                 .interrupt
                 .fire(blocked_failure(blocked, measurements.limit));
         }

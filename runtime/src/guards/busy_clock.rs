@@ -10,6 +10,7 @@
 
 use std::future::Future;
 use std::pin::pin;
+use std::sync::Arc;
 use std::task::{Context, Waker};
 use std::time::{Duration, Instant};
 
@@ -18,9 +19,9 @@ use tokio::runtime::Handle;
 use crate::guards::TestContext;
 use crate::observe::activity::Activity;
 use crate::observe::clock::Clocks;
-use crate::observe::monitor::Probe;
 #[cfg(target_os = "linux")]
 use crate::observe::thread_usage::ThreadUsage;
+use crate::setup::registry::Probe;
 
 /// How long the runtime must have been busy, in real time and then in CPU time, in one stretch between two idle
 /// points, before its clock moves.
@@ -50,13 +51,13 @@ struct Following {
 }
 
 /// It acts on the clock only: nothing to report at the end.
-pub(crate) fn probe(test: &TestContext) -> Option<Box<dyn Probe>> {
+pub(crate) fn probe(test: &Arc<TestContext>) -> Option<Box<dyn Probe>> {
     if !test.settings.paused_clock {
         return None;
     }
     Some(Box::new(BusyClock {
-        activity: std::sync::Arc::clone(&test.activity),
-        clocks: test.clocks.clone(),
+        activity: Arc::clone(&test.running.activity),
+        clocks: test.running.clocks.clone(),
         runtime: test.runtime.clone(),
         #[cfg(target_os = "linux")]
         thread: test.runtime_thread,

@@ -9,25 +9,18 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::runtime::Handle;
-
 use crate::guards::TestContext;
 use crate::guards::state_at_failure::StateAtFailure;
-use crate::observe::activity::Activity;
-use crate::observe::clock::Clocks;
-use crate::observe::monitor::Probe;
 use crate::observe::task_dumps;
 use crate::report::{self, Failure, Kind};
+use crate::setup::registry::Probe;
 use crate::setup::registry::RunningTest;
 
 /// How long the runtime must stay parked, in real time, before that counts as a deadlock.
 pub(crate) const DEADLOCK_GRACE: Duration = Duration::from_millis(500);
 
 struct DeadlockProbe {
-    activity: Arc<Activity>,
-    running: Arc<RunningTest>,
-    clocks: Clocks,
-    runtime: Handle,
+    test: Arc<TestContext>,
     /// The parking period being timed, when it began (real), and the virtual clock then.
     parked_period: Option<u64>,
     parked_since: Instant,
@@ -36,15 +29,12 @@ struct DeadlockProbe {
 }
 
 /// It acts only through the interrupt: nothing to report at the end.
-pub(crate) fn probe(test: &TestContext) -> Option<Box<dyn Probe>> {
+pub(crate) fn probe(test: &Arc<TestContext>) -> Option<Box<dyn Probe>> {
     if !test.settings.detects_deadlocks() {
         return None;
     }
     Some(Box::new(DeadlockProbe {
-        activity: Arc::clone(&test.activity),
-        running: Arc::clone(&test.running),
-        clocks: test.clocks.clone(),
-        runtime: test.runtime.clone(),
+        test: Arc::clone(test),
         parked_period: None,
         parked_since: Instant::now(),
         virtual_then: Duration::ZERO,
@@ -57,12 +47,13 @@ impl Probe for DeadlockProbe {
         if self.fired {
             return;
         }
-        let parked_period = self.activity.parked_period();
-        let virtual_now = self.clocks.read().virtual_elapsed;
+        let running = &self.test.running;
+        let parked_period = running.activity.parked_period();
+        let virtual_now = running.clocks.read().virtual_elapsed;
         let still_stuck = parked_period.is_some()
             && parked_period == self.parked_period
             && virtual_now == self.virtual_then
-            && !self.activity.blocking_jobs_running();
+            && !running.activity.blocking_jobs_running();
         if !still_stuck {
             self.parked_period = parked_period;
             self.parked_since = now;
@@ -71,11 +62,9 @@ impl Probe for DeadlockProbe {
         }
         if now.duration_since(self.parked_since) >= DEADLOCK_GRACE {
             self.fired = true;
-            let alive = self.runtime.metrics().num_alive_tasks();
-            let state = StateAtFailure::read(&self.running, Some(&self.activity));
-            self.running
-                .interrupt
-                .fire(deadlock_failure(alive, &self.running, &state));
+            let alive = self.test.runtime.metrics().num_alive_tasks();
+            let state = StateAtFailure::read(running, Some(&running.activity));
+            running.interrupt.fire(deadlock_failure(alive, running, &state));
         }
     }
 }

@@ -25,7 +25,7 @@ use crate::guards::TestContext;
 use crate::lock::lock;
 use crate::observe::activity::{Activity, Observer};
 use crate::observe::process_cpu;
-use crate::setup::registry::RunningTest;
+use crate::setup::registry::{Registered, RunningTest};
 
 /// How many parks after the end of a hold are let through (see `released_at`).
 const PARKS_LET_THROUGH: u64 = 2;
@@ -104,7 +104,7 @@ struct Holding {
     grace: Duration,
     activity: Arc<Activity>,
     /// Weak: the registry keeps this until the body ends (see `watch`), and must not be kept alive by it in turn.
-    running: Weak<RunningTest>,
+    test: Weak<dyn Registered>,
     /// Sources registered with the runtime's I/O driver when the test started (its own wakers).
     #[cfg(tokio_unstable)]
     registered_at_start: u64,
@@ -130,7 +130,7 @@ struct HoldState {
 /// metrics can show it coming into play (its I/O driver's sources). Otherwise only ws-test's own real sockets can say
 /// so, and the grace starts watching then ([`real_io_came_into_play`]): until then it costs a test nothing. It reports
 /// nothing either way, so it is no `Guard`.
-pub(crate) fn start(test: &TestContext) {
+pub(crate) fn start(test: &Arc<TestContext>) {
     let Some(grace) = test.settings.io_grace else {
         return;
     };
@@ -139,9 +139,11 @@ pub(crate) fn start(test: &TestContext) {
     } else if !cfg!(tokio_unstable) {
         return;
     }
+    let weak: Weak<TestContext> = Arc::downgrade(test);
     watch(
         grace,
         &test.running,
+        weak,
         #[cfg(tokio_unstable)]
         registered_sources(&test.runtime),
     );
@@ -149,11 +151,12 @@ pub(crate) fn start(test: &TestContext) {
 
 /// Real I/O is in play from now on: ws-test's own real sockets say so. Without tokio's unstable metrics, the grace
 /// starts watching the runtime's idle points here.
-pub(crate) fn real_io_came_into_play(running: &Arc<RunningTest>) {
+pub(crate) fn real_io_came_into_play(test: &Arc<dyn Registered>) {
+    let running = test.running();
     let first = running.real_io_in_play();
     #[cfg(not(tokio_unstable))]
     if let (true, Some(grace)) = (first, running.io_grace) {
-        watch(grace, running);
+        watch(grace, running, Arc::downgrade(test));
     }
     // With them it watches from the start, and sees real I/O by itself.
     #[cfg(tokio_unstable)]
@@ -161,11 +164,16 @@ pub(crate) fn real_io_came_into_play(running: &Arc<RunningTest>) {
 }
 
 /// Holds the clock back at each idle point from the next one on, until the body ends.
-fn watch(grace: Duration, running: &Arc<RunningTest>, #[cfg(tokio_unstable)] registered_at_start: u64) {
+fn watch(
+    grace: Duration,
+    running: &RunningTest,
+    test: Weak<dyn Registered>,
+    #[cfg(tokio_unstable)] registered_at_start: u64,
+) {
     let holding = Arc::new(Holding {
         grace,
         activity: Arc::clone(&running.activity),
-        running: Arc::downgrade(running),
+        test,
         #[cfg(tokio_unstable)]
         registered_at_start,
         hold: Mutex::new(None),
@@ -196,9 +204,10 @@ impl Observer for Holding {
 
 impl Holding {
     fn real_io_in_play(&self) -> bool {
-        let Some(running) = self.running.upgrade() else {
+        let Some(test) = self.test.upgrade() else {
             return false;
         };
+        let running = test.running();
         if running.real_io_seen() {
             return true;
         }

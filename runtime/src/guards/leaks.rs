@@ -44,7 +44,7 @@ impl Guard for LeakGuard {
         let failure = leak_failure(test, alive);
         match test.settings.leaks {
             Leaks::Warn => {
-                let report = report::render(&test.settings.test_name, test.clocks.read(), &[failure]);
+                let report = report::render(&test.settings.test_name, test.running.clocks.read(), &[failure]);
                 // Past libtest's capture, which would hide a warning of a passing test.
                 let _ = writeln!(std::io::stderr(), "warning: {report}");
                 None

@@ -1,6 +1,6 @@
 //! The guards, one file each, and the one interface between them and the harness. A guard starts with the test: its
 //! `start` takes the [`TestContext`], begins watching (observers of the runtime's idle points through
-//! `test.activity`), and returns the part that reports at the two points where the harness asks, if it has one. A
+//! `test.running.activity`), and returns the part that reports at the two points where the harness asks, if it has one. A
 //! guard that looks at the test from outside has a `probe` too, which the monitor thread makes at its first look at
 //! the test (most tests are over before that). A guard may stop the body early by firing the test's interrupt, and
 //! stops watching when the harness is done with the test, after the runtime has shut down.
@@ -29,24 +29,23 @@ pub use watchdog::STUCK_EXIT_CODE;
 
 use crate::observe::activity::Activity;
 use crate::observe::clock::Clocks;
-use crate::observe::monitor::{Probe, Watched};
 #[cfg(tokio_unstable)]
 use crate::observe::spawn_locations::SpawnLocations;
 #[cfg(target_os = "linux")]
 use crate::observe::thread_usage::ThreadUsage;
 use crate::report::Failure;
-use crate::setup::registry::RunningTest;
+use crate::setup::registry::{Probe, Registered, RunningTest};
 use crate::setup::settings::Settings;
 
-/// What every guard may know about the running test.
+/// What every guard may know about the running test. The registry of running tests holds it, as what the monitor
+/// makes the test's probes from and for the entry it keeps (`running`).
 pub(crate) struct TestContext {
     /// On the heap, as the harness made it (see the note on stack depth in `harness.rs`).
     pub(crate) settings: Box<Settings>,
     pub(crate) runtime: Handle,
-    pub(crate) clocks: Clocks,
-    pub(crate) activity: Arc<Activity>,
-    /// The test's entry in the registry of running tests, with the interrupt through which a guard stops the body.
-    pub(crate) running: Arc<RunningTest>,
+    /// The test's entry in the registry of running tests: its clocks, its runtime's activity, and the interrupt
+    /// through which a guard stops the body.
+    pub(crate) running: RunningTest,
     #[cfg(tokio_unstable)]
     pub(crate) spawn_locations: Arc<SpawnLocations>,
     /// The thread that runs the runtime, for the guards that measure it: the harness's own, where the test starts.
@@ -67,16 +66,13 @@ impl TestContext {
         runtime: &Handle,
         clocks: Clocks,
         activity: Arc<Activity>,
-        running: Arc<RunningTest>,
         #[cfg(tokio_unstable)] spawn_locations: Arc<SpawnLocations>,
     ) -> TestContext {
         TestContext {
             virtual_deadline: virtual_time::deadline(&settings, &clocks),
+            running: RunningTest::new(clocks, &settings, activity),
             settings,
             runtime: runtime.clone(),
-            clocks,
-            activity,
-            running,
             #[cfg(tokio_unstable)]
             spawn_locations,
             #[cfg(target_os = "linux")]
@@ -160,14 +156,18 @@ pub(crate) fn start_all(test: &Arc<TestContext>) -> Guards {
     guards
 }
 
-impl Watched for TestContext {
-    fn probes(&self) -> Vec<Box<dyn Probe>> {
-        probes_of(self)
+impl Registered for TestContext {
+    fn running(&self) -> &RunningTest {
+        &self.running
+    }
+
+    fn probes(self: Arc<Self>) -> Vec<Box<dyn Probe>> {
+        probes_of(&self)
     }
 }
 
 /// Every probe that applies to this test, made by the monitor thread at its first look.
-fn probes_of(test: &TestContext) -> Vec<Box<dyn Probe>> {
+fn probes_of(test: &Arc<TestContext>) -> Vec<Box<dyn Probe>> {
     let mut probes = Vec::with_capacity(4);
     let mut add = |probe: Option<Box<dyn Probe>>| {
         if let Some(probe) = probe {

@@ -12,7 +12,7 @@
 //! a second on a loaded machine), so that the blocked-event-loop guard does not take that time for the test's.
 
 use std::panic::PanicHookInfo;
-use std::sync::{Arc, Once, Weak};
+use std::sync::Once;
 
 use tokio::runtime::Handle;
 
@@ -40,9 +40,10 @@ pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
             let test = Handle::try_current()
                 .ok()
                 .and_then(|runtime| registry::find(runtime.id()));
-            let on_runtime_thread = test.as_ref().filter(|test| test.thread == std::thread::current().id());
+            let test = test.as_ref().map(|test| test.running());
+            let on_runtime_thread = test.filter(|test| test.thread == std::thread::current().id());
             let entered = on_runtime_thread.map(|test| test.activity.panic_hook_entered());
-            if let Some(test) = &test {
+            if let Some(test) = test {
                 record_task_panic(test, info);
             }
             previous(info);
@@ -57,13 +58,9 @@ pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
     }
     // The test's entry records its task panics from its registration on; with "shutdown_runtime" the first stops it.
     if matches!(behaviour, UnhandledPanic::ShutdownRuntime) {
-        // Weakly: the test's entry keeps this.
-        let running: Weak<RunningTest> = Arc::downgrade(&test.running);
-        test.running.on_first_task_panic(Box::new(move |panic: &TaskPanic| {
-            if let Some(running) = running.upgrade() {
-                running.interrupt.fire(first_panic_failure(panic));
-            }
-        }));
+        test.running.on_first_task_panic(|running, panic| {
+            running.interrupt.fire(first_panic_failure(panic));
+        });
     }
     Some(Box::new(PanicGuard))
 }

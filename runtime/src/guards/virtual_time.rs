@@ -42,7 +42,7 @@ pub(crate) fn deadline(settings: &Settings, clocks: &Clocks) -> Option<Deadline>
 
 pub(crate) fn start(test: &Arc<TestContext>) {
     if test.virtual_deadline.is_some() {
-        test.activity.on_unpark(test);
+        test.running.activity.on_unpark(test);
     }
 }
 

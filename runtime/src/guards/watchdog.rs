@@ -12,13 +12,11 @@ use crate::config::Flavor;
 use crate::guards::TestContext;
 use crate::guards::state_at_failure::StateAtFailure;
 use crate::observe::activity::Activity;
-use crate::observe::clock::Clocks;
-use crate::observe::monitor::Probe;
 use crate::observe::task_dumps;
 use crate::report::record::{self, Outcome, Record};
 use crate::report::{self, Failure, Kind};
 use crate::setup::environment;
-use crate::setup::registry::RunningTest;
+use crate::setup::registry::Probe;
 
 /// How long a woken test may take to return to the harness before its thread counts as stuck.
 const STUCK_GRACE: Duration = Duration::from_secs(2);
@@ -41,25 +39,23 @@ struct Watch {
     test_name: std::borrow::Cow<'static, str>,
     budget: Duration,
     real_time_only: bool,
-    clocks: Clocks,
-    running: Arc<RunningTest>,
+    test: Arc<TestContext>,
     /// The runtime's idle points, where they mean the whole runtime is idle (a runtime on one thread: current-thread
     /// or local).
     activity: Option<Arc<Activity>>,
 }
 
 /// It acts only through the interrupt, or by ending the process: nothing to report at the end.
-pub(crate) fn probe(test: &TestContext) -> Option<Box<dyn Probe>> {
+pub(crate) fn probe(test: &Arc<TestContext>) -> Option<Box<dyn Probe>> {
     let settings = &test.settings;
     Some(Box::new(Watch {
-        deadline: test.clocks.real_start().checked_add(settings.timeout),
+        deadline: test.running.clocks.real_start().checked_add(settings.timeout),
         interrupted: false,
         test_name: settings.test_name.clone(),
         budget: settings.timeout,
         real_time_only: !settings.paused_clock,
-        clocks: test.clocks.clone(),
-        running: Arc::clone(&test.running),
-        activity: (settings.flavor != Flavor::MultiThread).then(|| Arc::clone(&test.activity)),
+        activity: (settings.flavor != Flavor::MultiThread).then(|| Arc::clone(&test.running.activity)),
+        test: Arc::clone(test),
     }))
 }
 
@@ -73,7 +69,7 @@ impl Probe for Watch {
         }
         self.interrupted = true;
         self.deadline = Some(now + STUCK_GRACE);
-        self.running.interrupt.fire(timeout_failure(self));
+        self.test.running.interrupt.fire(timeout_failure(self));
     }
 }
 
@@ -82,7 +78,7 @@ fn timeout_failure(watch: &Watch) -> Failure {
     let doubled = report::budget_text(watch.budget.saturating_mul(2));
     let waiting_on = if watch.real_time_only {
         "This runtime runs in real time, so its sleeps and timeouts take real time too."
-    } else if watch.running.real_io_seen() {
+    } else if watch.test.running.real_io_seen() {
         "The clock is paused and jumps to the next timer once the runtime has been idle for the real-I/O grace, so \
          the body was not waiting on a timer. Real I/O was in play (a socket, a child process): look for a peer that \
          never answers, a message nobody sends, or a task that never ends."
@@ -93,7 +89,7 @@ fn timeout_failure(watch: &Watch) -> Failure {
     Failure {
         kind: Kind::Timeout,
         summary: format!("timed out: still running after its real-time budget of {budget}"),
-        details: StateAtFailure::read(&watch.running, watch.activity.as_deref()).details(),
+        details: StateAtFailure::read(&watch.test.running, watch.activity.as_deref()).details(),
         help: format!(
             "{waiting_on} If the test needs more real time, raise its budget with #[ws_test(timeout = \"{doubled}\")] \
              or for a whole run with WS_TEST_TIMEOUT={doubled}.{}",
@@ -120,7 +116,7 @@ fn end_process_for_stuck_test(watch: &Watch) -> ! {
              terminal does not hang; other tests of this binary still running are not reported."
         ),
     };
-    let clocks = watch.clocks.read();
+    let clocks = watch.test.running.clocks.read();
     let report = report::render(&watch.test_name, clocks, &[stuck]);
     // Straight to the process's stderr: libtest captures `eprintln!` of test threads, and that capture is lost when
     // the process exits.

@@ -1,12 +1,10 @@
-//! Watching the test's runtime without disturbing it: its park hooks (`activity.rs`), the process-wide monitor
-//! thread that looks at every running test from outside (`monitor.rs`), the test's two clocks (`clock.rs`), what a
-//! thread spends its time on (`thread_usage.rs`, Linux), the process's CPU time (`process_cpu.rs`, Linux) and where
-//! live tasks were spawned (`spawn_locations.rs`, `--cfg tokio_unstable`) and where each task waits
-//! (`task_dumps.rs`, with tokio's task dumps).
+//! Watching the test's runtime without disturbing it: its park hooks (`activity.rs`), the test's two clocks
+//! (`clock.rs`), what a thread spends its time on (`thread_usage.rs`, Linux), the process's CPU time
+//! (`process_cpu.rs`, Linux), where live tasks were spawned (`spawn_locations.rs`, `--cfg tokio_unstable`) and where
+//! each task waits (`task_dumps.rs`, with tokio's task dumps).
 
 pub(crate) mod activity;
 pub(crate) mod clock;
-pub(crate) mod monitor;
 pub(crate) mod process_cpu;
 #[cfg(tokio_unstable)]
 pub(crate) mod spawn_locations;

@@ -1,9 +1,10 @@
 //! The one registry of the tests running in this process, each found by the runtime it runs on: by what a test body
-//! calls (`settle()`, `background()`), by the process-wide panic hook, and by assertions that show virtual time. An
-//! entry holds everything about a running test that someone outside its harness may need, behind locks that are
-//! never held together.
+//! calls (`settle()`, `background()`), by the process-wide panic hook, by assertions that show virtual time, and by
+//! the monitor thread (`monitor.rs`), which looks at every running test from outside. An entry holds everything
+//! about a running test that someone outside its harness may need, behind locks that are never held together.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
 
 use tokio::runtime::{Handle, Id};
 use tokio::task::AbortHandle;
@@ -15,8 +16,23 @@ use crate::observe::clock::Clocks;
 use crate::setup::interrupt::Interrupt;
 use crate::setup::settings::Settings;
 
+/// A running test as the registry holds it: the guards' view of the test, which keeps its entry by value, so that a
+/// test is one allocation and one place in one list.
+pub(crate) trait Registered: Send + Sync {
+    /// The test's entry.
+    fn running(&self) -> &RunningTest;
+
+    /// The test's probes, made on the monitor's thread at its first look at the test.
+    fn probes(self: Arc<Self>) -> Vec<Box<dyn Probe>>;
+}
+
+/// Something the monitor checks while a test runs. It acts through the test's interrupt (or, as a last resort, by
+/// ending the process), from the monitor's thread, so it must not block.
+pub(crate) trait Probe: Send {
+    fn check(&mut self, now: Instant);
+}
+
 pub(crate) struct RunningTest {
-    pub(crate) runtime: Id,
     /// The thread that runs the body: on a current-thread or local runtime, the runtime's own thread.
     pub(crate) thread: std::thread::ThreadId,
     pub(crate) clocks: Clocks,
@@ -80,18 +96,13 @@ pub(crate) struct TaskPanic {
     pub(crate) service: Option<String>,
 }
 
-/// Called with the first panic; it must not block (it runs on the panicking thread, inside its runtime).
-pub(crate) type OnFirstPanic = Box<dyn Fn(&TaskPanic) + Send + Sync>;
+/// Called with the test's entry and its first task panic; it must not block (it runs on the panicking thread, inside
+/// its runtime).
+pub(crate) type OnFirstPanic = fn(&RunningTest, &TaskPanic);
 
 struct TaskPanics {
     recorded: Vec<TaskPanic>,
     on_first: Option<OnFirstPanic>,
-}
-
-static RUNNING: Mutex<Vec<Arc<RunningTest>>> = Mutex::new(Vec::new());
-
-fn running() -> MutexGuard<'static, Vec<Arc<RunningTest>>> {
-    lock(&RUNNING)
 }
 
 impl RunningTest {
@@ -182,7 +193,7 @@ impl RunningTest {
             service,
         };
         if let (true, Some(on_first)) = (task_panics.recorded.is_empty(), &task_panics.on_first) {
-            on_first(&panic);
+            on_first(self, &panic);
         }
         task_panics.recorded.push(panic);
     }
@@ -197,64 +208,117 @@ impl RunningTest {
     }
 }
 
-/// Keeps the test findable until dropped.
-pub(crate) struct Registration {
-    test: Arc<RunningTest>,
+impl RunningTest {
+    /// The entry of a test whose runtime is built and whose clocks started; the test is registered by [`register`].
+    pub(crate) fn new(clocks: Clocks, settings: &Settings, activity: Arc<Activity>) -> RunningTest {
+        RunningTest {
+            thread: std::thread::current().id(),
+            clocks,
+            flavor: settings.flavor,
+            activity,
+            interrupt: const { Interrupt::new() },
+            #[cfg(not(tokio_unstable))]
+            io_grace: settings.io_grace,
+            body_scoped: const { Mutex::new(BodyScoped::new()) },
+            // Set here rather than by the panic guard as it starts: one lock less for every test.
+            task_panics: Mutex::new(match settings.unhandled_panic {
+                UnhandledPanic::Ignore => None,
+                _ => Some(const { TaskPanics::new() }),
+            }),
+            real_io: const { std::sync::atomic::AtomicBool::new(false) },
+        }
+    }
 }
 
-impl Registration {
-    pub(crate) fn test(&self) -> &Arc<RunningTest> {
-        &self.test
-    }
+/// The running tests, each by a number of its own (the monitor tells them apart by it: a test's place in memory may
+/// be taken by the next one) and by its runtime.
+struct Running {
+    next_id: u64,
+    tests: Vec<Entry>,
+    /// The monitor thread waits for a first test, and must be woken.
+    monitor_waiting: bool,
+}
+
+struct Entry {
+    id: u64,
+    runtime: Id,
+    test: Arc<dyn Registered>,
+}
+
+static RUNNING: Mutex<Running> = Mutex::new(Running {
+    next_id: 0,
+    tests: Vec::new(),
+    monitor_waiting: false,
+});
+static FIRST_ADDED: Condvar = Condvar::new();
+
+fn running() -> MutexGuard<'static, Running> {
+    lock(&RUNNING)
+}
+
+/// Keeps the test findable, and watched by the monitor, until dropped.
+pub(crate) struct Registration {
+    id: u64,
 }
 
 impl Drop for Registration {
     fn drop(&mut self) {
         let mut running = running();
         // A plain search, and the order is not kept: every test ends here, and a test is found by its runtime.
-        for index in 0..running.len() {
-            if Arc::ptr_eq(&running[index], &self.test) {
-                running.swap_remove(index);
+        for index in 0..running.tests.len() {
+            if running.tests[index].id == self.id {
+                running.tests.swap_remove(index);
                 return;
             }
         }
     }
 }
 
-pub(crate) fn register(
-    runtime: &Handle,
-    clocks: &Clocks,
-    settings: &Settings,
-    activity: &Arc<Activity>,
-) -> Registration {
-    let test = Arc::new(RunningTest {
-        runtime: runtime.id(),
-        thread: std::thread::current().id(),
-        clocks: clocks.clone(),
-        flavor: settings.flavor,
-        activity: Arc::clone(activity),
-        interrupt: const { Interrupt::new() },
-        #[cfg(not(tokio_unstable))]
-        io_grace: settings.io_grace,
-        body_scoped: const { Mutex::new(BodyScoped::new()) },
-        // Set here rather than by the panic guard as it starts: one lock less for every test.
-        task_panics: Mutex::new(match settings.unhandled_panic {
-            UnhandledPanic::Ignore => None,
-            _ => Some(const { TaskPanics::new() }),
-        }),
-        real_io: const { std::sync::atomic::AtomicBool::new(false) },
-    });
-    running().push(Arc::clone(&test));
-    Registration { test }
+/// Makes the test findable by its runtime, and watched by the monitor thread, until the returned [`Registration`] is
+/// dropped.
+pub(crate) fn register(runtime: &Handle, test: Arc<dyn Registered>) -> Registration {
+    let runtime = runtime.id();
+    let mut running = running();
+    let id = running.next_id;
+    running.next_id += 1;
+    running.tests.push(Entry { id, runtime, test });
+    // A lingering monitor finds the test within a check interval by itself. (All waiters are woken: there is one,
+    // the monitor, but a unit test may wait beside it.)
+    if running.monitor_waiting {
+        running.monitor_waiting = false;
+        FIRST_ADDED.notify_all();
+    }
+    Registration { id }
 }
 
 /// The test whose runtime the caller runs on.
-pub(crate) fn current() -> Option<Arc<RunningTest>> {
+pub(crate) fn current() -> Option<Arc<dyn Registered>> {
     find(Handle::try_current().ok()?.id())
 }
 
-pub(crate) fn find(runtime: Id) -> Option<Arc<RunningTest>> {
-    running().iter().find(|test| test.runtime == runtime).cloned()
+pub(crate) fn find(runtime: Id) -> Option<Arc<dyn Registered>> {
+    let running = running();
+    for entry in &running.tests {
+        if entry.runtime == runtime {
+            return Some(Arc::clone(&entry.test));
+        }
+    }
+    None
+}
+
+/// For the monitor thread: every running test with its number, into `tests`. With `wait_for_one`, when none runs,
+/// first waits until one is registered.
+pub(crate) fn running_tests(tests: &mut Vec<(u64, Arc<dyn Registered>)>, wait_for_one: bool) {
+    let mut running = running();
+    if wait_for_one && running.tests.is_empty() {
+        running.monitor_waiting = true;
+        while running.tests.is_empty() {
+            running = FIRST_ADDED.wait(running).unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+    for entry in &running.tests {
+        tests.push((entry.id, Arc::clone(&entry.test)));
+    }
 }
 
 #[cfg(test)]
@@ -263,6 +327,94 @@ mod tests {
 
     use super::*;
     use crate::config::Options;
+
+    /// A registered test without guards: its entry and no probes.
+    struct Bare(RunningTest);
+
+    impl Registered for Bare {
+        fn running(&self) -> &RunningTest {
+            &self.0
+        }
+
+        fn probes(self: Arc<Self>) -> Vec<Box<dyn Probe>> {
+            Vec::new()
+        }
+    }
+
+    fn bare(runtime: &tokio::runtime::Runtime, name: &str) -> Arc<Bare> {
+        let settings = Settings::resolve(&Options::new(name.to_string().into())).expect("settings");
+        Arc::new(Bare(RunningTest::new(
+            Clocks::start(runtime.handle()),
+            &settings,
+            Activity::shared(),
+        )))
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime")
+    }
+
+    /// A test is found by its runtime, from inside it, until its registration is dropped; and only then leaves the
+    /// monitor's view.
+    #[test]
+    fn a_test_is_found_by_its_runtime_until_its_registration_is_dropped() {
+        let (first, second) = (runtime(), runtime());
+        let (test, other) = (bare(&first, "registry::found"), bare(&second, "registry::other"));
+        let registration = register(first.handle(), Arc::clone(&test) as Arc<dyn Registered>);
+        let other_registration = register(second.handle(), Arc::clone(&other) as Arc<dyn Registered>);
+        let found = first
+            .block_on(async { current() })
+            .expect("found from inside its runtime");
+        assert!(std::ptr::eq(found.running(), &test.0), "another test was found");
+        let found = find(second.handle().id()).expect("found by its runtime");
+        assert!(std::ptr::eq(found.running(), &other.0), "another test was found");
+        let watched = |test: &Arc<Bare>| {
+            let mut tests = Vec::new();
+            running_tests(&mut tests, false);
+            tests
+                .iter()
+                .any(|(_, watched)| std::ptr::eq(watched.running(), &test.0))
+        };
+        assert!(watched(&test) && watched(&other), "the monitor does not see both tests");
+        drop(registration);
+        assert!(
+            find(first.handle().id()).is_none(),
+            "found after its registration was dropped"
+        );
+        assert!(
+            !watched(&test),
+            "the monitor still sees a test whose registration was dropped"
+        );
+        assert!(watched(&other), "the other test went with it");
+        drop(other_registration);
+        assert!(current().is_none(), "found outside any runtime");
+    }
+
+    /// A monitor waiting for a first test is woken by the next registration (it must not sleep through it, or a hung
+    /// test would never be noticed).
+    #[test]
+    fn a_monitor_waiting_for_a_first_test_is_woken_by_the_next_one() {
+        let runtime = runtime();
+        let test = bare(&runtime, "registry::woken");
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut tests = Vec::new();
+            running_tests(&mut tests, true);
+            let _ = sender.send(tests.len());
+        });
+        // Long enough for the waiter to wait, when no other test of this binary runs now.
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let registration = register(runtime.handle(), test as Arc<dyn Registered>);
+        let seen = receiver.recv_timeout(std::time::Duration::from_secs(10));
+        drop(registration);
+        assert!(
+            seen.is_ok_and(|tests| tests > 0),
+            "the waiting monitor was not woken by a registration: {seen:?}"
+        );
+    }
 
     fn told_count(test: &RunningTest, told: &Arc<AtomicUsize>) {
         let told = Arc::clone(told);
@@ -275,14 +427,8 @@ mod tests {
     /// harness lets finish may bind a `ws::Server` then).
     #[test]
     fn the_end_of_the_body_is_told_once_whenever_one_asks() {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a runtime");
-        let settings = Settings::resolve(&Options::new("registry::told".into())).expect("settings");
-        let clocks = Clocks::start(runtime.handle());
-        let registration = register(runtime.handle(), &clocks, &settings, &Activity::shared());
-        let test = registration.test();
+        let runtime = runtime();
+        let test = &bare(&runtime, "registry::told").0;
         let (before, after) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
         told_count(test, &before);
         assert_eq!(before.load(Ordering::SeqCst), 0, "told before the body ended");
