@@ -106,6 +106,26 @@ struct TaskPanics {
 }
 
 impl RunningTest {
+    /// The entry of a test whose runtime is built and whose clocks started; the test is registered by [`register`].
+    pub(crate) fn new(clocks: Clocks, settings: &Settings, activity: Arc<Activity>) -> RunningTest {
+        RunningTest {
+            thread: std::thread::current().id(),
+            clocks,
+            flavor: settings.flavor,
+            activity,
+            interrupt: const { Interrupt::new() },
+            #[cfg(not(tokio_unstable))]
+            io_grace: settings.io_grace,
+            body_scoped: const { Mutex::new(BodyScoped::new()) },
+            // Set here rather than by the panic guard as it starts: one lock less for every test.
+            task_panics: Mutex::new(match settings.unhandled_panic {
+                UnhandledPanic::Ignore => None,
+                _ => Some(const { TaskPanics::new() }),
+            }),
+            real_io: const { std::sync::atomic::AtomicBool::new(false) },
+        }
+    }
+
     pub(crate) fn add_service(&self, name: String, task: tokio::task::Id, abort: AbortHandle) {
         lock(&self.body_scoped)
             .services
@@ -204,28 +224,6 @@ impl RunningTest {
         match &*lock(&self.task_panics) {
             Some(task_panics) if task_panics.recorded.len() > skip => task_panics.recorded[skip..].to_vec(),
             _ => Vec::new(),
-        }
-    }
-}
-
-impl RunningTest {
-    /// The entry of a test whose runtime is built and whose clocks started; the test is registered by [`register`].
-    pub(crate) fn new(clocks: Clocks, settings: &Settings, activity: Arc<Activity>) -> RunningTest {
-        RunningTest {
-            thread: std::thread::current().id(),
-            clocks,
-            flavor: settings.flavor,
-            activity,
-            interrupt: const { Interrupt::new() },
-            #[cfg(not(tokio_unstable))]
-            io_grace: settings.io_grace,
-            body_scoped: const { Mutex::new(BodyScoped::new()) },
-            // Set here rather than by the panic guard as it starts: one lock less for every test.
-            task_panics: Mutex::new(match settings.unhandled_panic {
-                UnhandledPanic::Ignore => None,
-                _ => Some(const { TaskPanics::new() }),
-            }),
-            real_io: const { std::sync::atomic::AtomicBool::new(false) },
         }
     }
 }
