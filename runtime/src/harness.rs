@@ -197,7 +197,7 @@ impl Started {
             BodyEnd::Completed | BodyEnd::Panicked => let_ready_tasks_finish(&runtime, &test),
         };
         let mut findings = Vec::new();
-        guards.body_finished(&test, end, &mut findings);
+        guards.body_finished(&test, end, tasks_alive, &mut findings);
         // Most tests find nothing, and skip the search (every call is a cold one in a debug build).
         if !findings.is_empty() {
             if let Some(leak) = findings.iter_mut().find(|finding| finding.kind == Kind::Leak) {

@@ -129,7 +129,7 @@ impl Probe for BlockingProbe {
 }
 
 impl Guard for BlockingGuard {
-    fn body_finished(&mut self, test: &TestContext, end: BodyEnd) -> Option<Failure> {
+    fn body_finished(&mut self, test: &TestContext, end: BodyEnd, _tasks_alive: usize) -> Option<Failure> {
         // Settled now: a probe the monitor makes from here on finds nothing to measure.
         let shared = test.blocked_stretches.get_or_init(|| None).as_ref()?;
         let mut measurements = lock(&shared.measurements);

@@ -94,7 +94,8 @@ pub(crate) enum BodyEnd {
 
 pub(crate) trait Guard {
     /// The body has completed or been interrupted and the runtime is still up: what is left on it can be inspected.
-    fn body_finished(&mut self, _test: &TestContext, _end: BodyEnd) -> Option<Failure> {
+    /// `tasks_alive` is the harness's count of the tasks still alive, after it let the ready ones run.
+    fn body_finished(&mut self, _test: &TestContext, _end: BodyEnd, _tasks_alive: usize) -> Option<Failure> {
         None
     }
 
@@ -115,12 +116,18 @@ const GUARDS_THAT_REPORT: usize = 3;
 // a cold call, a shared helper and its closures included (BENCHMARKS.md, "Cold code").
 impl Guards {
     /// Adds what each guard finds once the body has ended to `findings`, in order.
-    pub(crate) fn body_finished(&mut self, test: &TestContext, end: BodyEnd, findings: &mut Vec<Failure>) {
+    pub(crate) fn body_finished(
+        &mut self,
+        test: &TestContext,
+        end: BodyEnd,
+        tasks_alive: usize,
+        findings: &mut Vec<Failure>,
+    ) {
         for slot in &mut self.0 {
             let Some(guard) = slot else {
                 continue;
             };
-            if let Some(finding) = guard.body_finished(test, end) {
+            if let Some(finding) = guard.body_finished(test, end, tasks_alive) {
                 findings.push(finding);
             }
         }
