@@ -13,8 +13,7 @@ use crate::guards::TestContext;
 use crate::guards::state_at_failure::StateAtFailure;
 use crate::observe::task_dumps;
 use crate::report::{self, Failure, Kind};
-use crate::setup::registry::Probe;
-use crate::setup::registry::RunningTest;
+use crate::setup::registry::{Probe, RunningTest};
 
 /// How long the runtime must stay parked, in real time, before that counts as a deadlock.
 pub(crate) const DEADLOCK_GRACE: Duration = Duration::from_millis(500);

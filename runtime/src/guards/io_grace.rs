@@ -139,7 +139,8 @@ pub(crate) fn start(test: &Arc<TestContext>) {
     } else if !cfg!(tokio_unstable) {
         return;
     }
-    let weak: Weak<TestContext> = Arc::downgrade(test);
+    // Weakly, as `Holding` keeps it.
+    let weak = Arc::downgrade(test);
     watch(
         grace,
         &test.running,

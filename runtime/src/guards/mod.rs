@@ -1,7 +1,7 @@
 //! The guards, one file each, and the one interface between them and the harness. A guard starts with the test: its
 //! `start` takes the [`TestContext`], begins watching (observers of the runtime's idle points through
-//! `test.running.activity`), and returns the part that reports at the two points where the harness asks, if it has one. A
-//! guard that looks at the test from outside has a `probe` too, which the monitor thread makes at its first look at
+//! `test.running.activity`), and returns the part that reports at the two points where the harness asks, if it has one.
+//! A guard that looks at the test from outside has a `probe` too, which the monitor thread makes at its first look at
 //! the test (most tests are over before that). A guard may stop the body early by firing the test's interrupt, and
 //! stops watching when the harness is done with the test, after the runtime has shut down.
 //! Adding a guard: a new file with its `start` and/or `probe`, and one line in [`start_all`] or [`probes_of`]. Two of
