@@ -149,7 +149,7 @@ impl Guards {
 /// Starts every guard. (Written out one by one: every test pays for this, and an iterator chain costs several times
 /// more in the debug builds tests run as.)
 pub(crate) fn start_all(test: &Arc<TestContext>) -> Guards {
-    let mut guards = Guards(Default::default());
+    let mut guards = Guards([const { None }; GUARDS_THAT_REPORT]);
     guards.0[0] = panics::start(test);
     guards.0[1] = leaks::start(test);
     #[cfg(target_os = "linux")]

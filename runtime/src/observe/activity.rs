@@ -37,7 +37,8 @@ pub(crate) struct Activity {
     /// Polls of the body, and (with `--cfg tokio_unstable`, through tokio's task hooks) of every task: whether the
     /// runtime did anything between two parks.
     polls: AtomicU64,
-    created: CreatedAt,
+    /// When the activity was made, the origin of the times above.
+    created: std::time::Instant,
     /// Time the runtime's thread spent inside the panic hook, in nanoseconds: printing a panic's backtrace can take a
     /// quarter of a second on a loaded machine, and is not the test blocking its event loop. `panic_nanos` counts
     /// hooks that finished, `panic_began` is when the one in progress began (nanoseconds since `created`, 0 for
@@ -111,7 +112,7 @@ impl Activity {
             last_park: const { AtomicU64::new(0) },
             parked_nanos: const { AtomicU64::new(0) },
             polls: const { AtomicU64::new(0) },
-            created: CreatedAt(std::time::Instant::now()),
+            created: std::time::Instant::now(),
             panic_nanos: const { AtomicU64::new(0) },
             panic_began: const { AtomicU64::new(0) },
             panic_nanos_at_unpark: const { AtomicU64::new(0) },
@@ -180,7 +181,7 @@ impl Activity {
 
     /// When the current stretch of polling began: the last wake from parking, or the activity's creation before any.
     pub(crate) fn stretch_started(&self) -> std::time::Instant {
-        *self.created.get() + Duration::from_nanos(self.last_unpark.load(Ordering::SeqCst))
+        self.created + Duration::from_nanos(self.last_unpark.load(Ordering::SeqCst))
     }
 
     /// The runtime's thread enters the panic hook; returns when, for [`panic_hook_left`](Self::panic_hook_left).
@@ -220,7 +221,7 @@ impl Activity {
     }
 
     fn nanos_since_created(&self, now: std::time::Instant) -> u64 {
-        u64::try_from(now.saturating_duration_since(*self.created.get()).as_nanos()).unwrap_or(u64::MAX)
+        u64::try_from(now.saturating_duration_since(self.created).as_nanos()).unwrap_or(u64::MAX)
     }
 
     /// Whether a `spawn_blocking` job may be running (see [`observe_blocking_jobs`](Self::observe_blocking_jobs)). A
@@ -316,15 +317,6 @@ struct BlockingThread(Arc<Activity>);
 impl Drop for BlockingThread {
     fn drop(&mut self) {
         self.0.blocking_threads.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-/// When an `Activity` was created.
-struct CreatedAt(std::time::Instant);
-
-impl CreatedAt {
-    fn get(&self) -> &std::time::Instant {
-        &self.0
     }
 }
 

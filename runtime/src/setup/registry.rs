@@ -46,7 +46,7 @@ pub(crate) struct RunningTest {
     pub(crate) io_grace: Option<std::time::Duration>,
     /// What lives as long as the body: background services, and what is told when the body ends.
     body_scoped: Mutex<BodyScoped>,
-    /// The test's task panics, recorded from its registration on; `None` for a test that ignores them
+    /// The test's task panics, recorded from its creation on; `None` for a test that ignores them
     /// (`unhandled_panic = "ignore"`).
     task_panics: Mutex<Option<TaskPanics>>,
     /// Real I/O is in play: a peer outside the runtime answers in real time.
@@ -200,11 +200,12 @@ impl RunningTest {
         }
     }
 
-    /// Records a panic of `task`, when the test's task panics are watched.
+    /// Records a panic of `task`, when the test's task panics are watched; the first is told to `on_first`, out of
+    /// the lock (it fires the interrupt, which takes its own).
     pub(crate) fn record_task_panic(&self, task: tokio::task::Id, location: String, message: String) {
         let service = self.service_name(task);
-        let mut task_panics = lock(&self.task_panics);
-        let Some(task_panics) = task_panics.as_mut() else {
+        let mut guard = lock(&self.task_panics);
+        let Some(task_panics) = guard.as_mut() else {
             return;
         };
         let panic = TaskPanic {
@@ -212,10 +213,15 @@ impl RunningTest {
             message,
             service,
         };
-        if let (true, Some(on_first)) = (task_panics.recorded.is_empty(), &task_panics.on_first) {
+        let first = match (task_panics.recorded.is_empty(), task_panics.on_first) {
+            (true, Some(on_first)) => Some((on_first, panic.clone())),
+            _ => None,
+        };
+        task_panics.recorded.push(panic);
+        drop(guard);
+        if let Some((on_first, panic)) = first {
             on_first(self, &panic);
         }
-        task_panics.recorded.push(panic);
     }
 
     /// The task panics recorded after the first `skip`.
