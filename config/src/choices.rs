@@ -101,25 +101,42 @@ impl Named for UnhandledPanic {
 
 /// What happens to tasks still alive when the body has returned; `leaks = "..."`, environment `WS_TEST_LEAKS`.
 ///
+/// Under `"deny"` and `"warn"`, the tasks left are watched for ten more minutes of virtual time (the clock is paused
+/// for it, whatever the test's): those that only wait (a server in `accept()`, a connection waiting for a frame, a
+/// worker on its inbox) are quiet, and dropped at shutdown as tokio drops them; those that keep working (a timer that
+/// keeps firing, a task that never waits) are a leak. `"strict"` counts every task still alive as a leak.
+///
 /// ```should_panic
-/// // A reader loop nobody stops: the test fails, naming the leak.
-/// ws_test::Builder::new("reader_never_stopped").run(async {
+/// // A refresher nobody stops: its timer keeps firing after the body returned, and the test fails, naming the leak.
+/// ws_test::Builder::new("refresher_never_stopped").run(async {
 ///     tokio::spawn(async {
 ///         loop {
-///             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+///             tokio::time::sleep(std::time::Duration::from_secs(60)).await;
 ///         }
 ///     });
+/// });
+/// ```
+///
+/// ```
+/// // A worker waiting on an inbox whose sender is still held only waits: it is dropped at shutdown.
+/// ws_test::Builder::new("worker_left_waiting").run(async {
+///     let (sender, mut inbox) = tokio::sync::mpsc::channel::<u32>(1);
+///     tokio::spawn(async move { while inbox.recv().await.is_some() {} });
+///     std::mem::forget(sender);
 /// });
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Leaks {
-    /// A task still alive fails the test; `"deny"`, the default.
+    /// Tasks that keep working after the body returned fail the test; tasks that only wait are dropped at shutdown;
+    /// `"deny"`, the default.
     #[default]
     Deny,
-    /// The same report goes to stderr and the test passes; `"warn"`.
+    /// Every task still alive when the body returned fails the test, working or waiting; `"strict"`.
+    Strict,
+    /// What `"deny"` reports goes to stderr and the test passes; `"warn"`.
     Warn,
-    /// Tasks still alive are dropped at shutdown, as with tokio; `"allow"`.
+    /// Tasks still alive are dropped at shutdown, as with tokio, without a look; `"allow"`.
     Allow,
 }
 
@@ -127,6 +144,7 @@ impl Named for Leaks {
     const KIND: (&'static str, &'static str) = ("leak policy", "leak policies");
     const CHOICES: &'static [(&'static str, &'static str, Leaks)] = &[
         ("deny", "Deny", Leaks::Deny),
+        ("strict", "Strict", Leaks::Strict),
         ("warn", "Warn", Leaks::Warn),
         ("allow", "Allow", Leaks::Allow),
     ];
@@ -302,7 +320,7 @@ mod tests {
             UnhandledPanic::ShutdownRuntime,
             UnhandledPanic::Ignore,
         ]);
-        check_table(&[Leaks::Deny, Leaks::Warn, Leaks::Allow]);
+        check_table(&[Leaks::Deny, Leaks::Strict, Leaks::Warn, Leaks::Allow]);
         check_table(&[Deadlock::Deny, Deadlock::Off]);
     }
 
@@ -310,7 +328,7 @@ mod tests {
     fn an_unknown_name_lists_the_choices_in_tokio_words() {
         assert_eq!(
             Leaks::from_name("forbid"),
-            Err("No such leak policy `forbid`. The leak policies are `deny` (the default), `warn` and `allow`.".into())
+            Err("No such leak policy `forbid`. The leak policies are `deny` (the default), `strict`, `warn` and `allow`.".into())
         );
         assert_eq!(
             Deadlock::from_name("on"),

@@ -1,5 +1,5 @@
 //! Reading a setting's choice from its name, and the message for a name that is none of them. tokio's wording:
-//! "No such leak policy `x`. The leak policies are `deny` (the default), `warn` and `allow`."
+//! "No such leak policy `x`. The leak policies are `deny` (the default), `strict`, `warn` and `allow`."
 
 /// A setting whose value is one of a few names: the attribute's `leaks = "warn"`, the variable `WS_TEST_LEAKS=warn`.
 pub trait Named: Copy + PartialEq + Sized + 'static {

@@ -135,7 +135,9 @@ impl Builder {
     }
 
     /// What happens to tasks still alive once the body has returned and every ready task has run as far as it
-    /// can without the clock moving; `leaks = "..."`. Without it: `WS_TEST_LEAKS` when set, else [`Leaks::Deny`].
+    /// can without the clock moving; `leaks = "..."`. Without it: `WS_TEST_LEAKS` when set, else [`Leaks::Deny`],
+    /// under which such tasks are watched for ten more minutes of virtual time: those that keep working fail the
+    /// test, those that only wait are dropped at shutdown. [`Leaks::Strict`] counts every task still alive.
     ///
     /// ```
     /// ws_test::Builder::new("leaves_a_ticker")
@@ -234,7 +236,8 @@ impl Builder {
     ///
     /// When the test fails: the body panicked (its panic is passed on unchanged), the real-time budget ran out, a
     /// virtual clock passed its budget, the tasks deadlocked, the event loop was blocked, a spawned task panicked
-    /// (unless [`UnhandledPanic::Ignore`]), a task leaked (unless [`Leaks::Warn`] or [`Leaks::Allow`]), a `WS_TEST_*`
+    /// (unless [`UnhandledPanic::Ignore`]), a task kept working after the body (any task still alive under
+    /// [`Leaks::Strict`]; nothing under [`Leaks::Warn`] or [`Leaks::Allow`]), a `WS_TEST_*`
     /// variable does not parse, or the settings contradict each other (`start_paused(true)` or `worker_threads` where
     /// they cannot apply, `virtual_timeout` or `Deadlock::Deny` without the paused clock).
     ///

@@ -8,6 +8,7 @@ use std::pin::{Pin, pin};
 use std::sync::Arc;
 
 use crate::config::{Flavor, Options};
+use crate::guards::leftovers::{self, Leftovers, Verdict};
 use crate::guards::{self, BodyEnd, Guards, TestContext};
 use crate::observe::activity::Activity;
 use crate::observe::clock::{AtBodyEnd, Clocks};
@@ -42,6 +43,9 @@ pub(crate) fn run<T>(options: &Options, body: Pin<Box<dyn Future<Output = T> + '
 #[track_caller]
 fn run_observed<T>(options: &Options, body: Pin<Box<dyn Future<Output = T> + '_>>, activity: Arc<Activity>) -> T {
     let settings = resolve_settings(options);
+    // A clock that is not paused from the start runs while the runtime is built: its timer wheel starts counting at
+    // some moment of the build, which the look at leftover tasks needs to know.
+    let building_since = (!settings.paused_clock).then(std::time::Instant::now);
     #[cfg(tokio_unstable)]
     let spawn_locations = Arc::new(SpawnLocations::default());
     let runtime = build_runtime(
@@ -53,6 +57,7 @@ fn run_observed<T>(options: &Options, body: Pin<Box<dyn Future<Output = T> + '_>
     run_started(
         settings,
         runtime,
+        building_since,
         activity,
         #[cfg(tokio_unstable)]
         spawn_locations,
@@ -101,6 +106,7 @@ fn runtime_failed(settings: &Settings, error: &std::io::Error) -> ! {
 fn run_started<T>(
     settings: Box<Settings>,
     runtime: Box<TestRuntime>,
+    building_since: Option<std::time::Instant>,
     activity: Arc<Activity>,
     #[cfg(tokio_unstable)] spawn_locations: Arc<SpawnLocations>,
     body: Pin<Box<dyn Future<Output = T> + '_>>,
@@ -108,6 +114,7 @@ fn run_started<T>(
     let mut started = Started::new(
         settings,
         runtime,
+        building_since,
         activity,
         #[cfg(tokio_unstable)]
         spawn_locations,
@@ -129,13 +136,14 @@ impl Started {
     fn new(
         settings: Box<Settings>,
         runtime: Box<TestRuntime>,
+        building_since: Option<std::time::Instant>,
         activity: Arc<Activity>,
         #[cfg(tokio_unstable)] spawn_locations: Arc<SpawnLocations>,
     ) -> Started {
         let test = TestContext::new(
             settings,
             runtime.handle(),
-            Clocks::start(runtime.handle()),
+            Clocks::start(runtime.handle(), building_since),
             activity,
             #[cfg(tokio_unstable)]
             spawn_locations,
@@ -189,15 +197,27 @@ impl Started {
         if let Ok(Err(interruption)) = &mut outcome {
             add_where_tasks_wait(&runtime, &test, interruption);
         }
-        // What lives as long as the body ends here: background services stop, gone before the leak check, and a hold
-        // of the real-I/O grace ends, so that the clock and the shutdown are free.
+        // What lives as long as the body ends here: background services stop, gone before the leak check.
         test.running.body_ended();
         let tasks_alive = match end {
             BodyEnd::Interrupted => alive_tasks(&test),
             BodyEnd::Completed | BodyEnd::Panicked => let_ready_tasks_finish(&runtime, &test),
         };
+        let (leftovers, fired_during_look) = if tasks_alive == 0 {
+            (Leftovers::none(), None)
+        } else {
+            look_at_leftovers(&runtime, &test, &clocks_at_end, end, tasks_alive)
+        };
+        // A hold of the real-I/O grace ends once nothing more runs on the clock, so that the shutdown is free.
+        test.running.leftovers_watched();
         let mut findings = Vec::new();
-        guards.body_finished(&test, end, tasks_alive, &mut findings);
+        guards.body_finished(&test, end, &leftovers, &mut findings);
+        if let Some(fired) = fired_during_look {
+            // Unless its guard reports it itself (a blocked event loop).
+            if !findings.iter().any(|finding| finding.kind == fired.kind) {
+                findings.insert(0, fired);
+            }
+        }
         // Most tests find nothing, and skip the search (every call is a cold one in a debug build).
         if !findings.is_empty() {
             if let Some(leak) = findings.iter_mut().find(|finding| finding.kind == Kind::Leak) {
@@ -208,7 +228,7 @@ impl Started {
         guards.runtime_shut_down(&test, &mut findings);
         // In this order: the guards, then the test's registration, which ends the monitor's watch.
         drop((guards, registration));
-        conclude(&test, &clocks_at_end, tasks_alive, outcome, findings)
+        conclude(&test, &clocks_at_end, &leftovers, outcome, findings)
     }
 }
 
@@ -236,6 +256,27 @@ fn let_ready_tasks_finish(runtime: &TestRuntime, test: &TestContext) -> usize {
         before = after;
     }
     before
+}
+
+/// The look at the tasks left alive once the ready ones ran: what they do next, on the test's runtime (see
+/// `guards/leftovers.rs`), and the failure of a guard that fired during it (a task panic under "shutdown_runtime",
+/// the real-time budget), which stopped no body and is reported with the others.
+#[cold]
+fn look_at_leftovers(
+    runtime: &TestRuntime,
+    test: &TestContext,
+    clocks_at_end: &AtBodyEnd,
+    end: BodyEnd,
+    tasks_alive: usize,
+) -> (Leftovers, Option<Failure>) {
+    // The look runs on with the clock; the report keeps the body's.
+    clocks_at_end.read();
+    let leftovers = leftovers::watch(runtime, test, end, tasks_alive);
+    let fired = match leftovers.verdict {
+        Verdict::NotWatched => None,
+        _ => test.running.interrupt.take_failure(),
+    };
+    (leftovers, fired)
 }
 
 fn alive_tasks(test: &TestContext) -> usize {
@@ -273,7 +314,7 @@ fn add_where_tasks_wait(runtime: &TestRuntime, test: &TestContext, failure: &mut
 fn conclude<T>(
     test: &TestContext,
     clocks: &AtBodyEnd,
-    tasks_alive: usize,
+    leftovers: &Leftovers,
     outcome: Result<Result<T, Failure>, Box<dyn Any + Send>>,
     findings: Vec<Failure>,
 ) -> T {
@@ -282,9 +323,9 @@ fn conclude<T>(
         Ok(Ok(output)) if findings.is_empty() => {
             // Only when libtest shows a passing test's output: anywhere else it would be formatted for nobody.
             if environment.passing_output_shown {
-                print_passed(test, clocks.read());
+                print_passed(test, clocks.read(), leftovers.quiet());
             }
-            write_record(environment, test, clocks, tasks_alive, Outcome::Passed, &[]);
+            write_record(environment, test, clocks, leftovers, Outcome::Passed, &[]);
             return output;
         }
         Ok(Ok(_)) => None,
@@ -294,14 +335,7 @@ fn conclude<T>(
             // An ordinary panic of the body alone passes through untouched: its message was printed already, and
             // `#[should_panic(expected = ...)]` sees the payload it expects.
             None if findings.is_empty() => {
-                write_record(
-                    environment,
-                    test,
-                    clocks,
-                    tasks_alive,
-                    Outcome::Panicked,
-                    &[Kind::Panic],
-                );
+                write_record(environment, test, clocks, leftovers, Outcome::Panicked, &[Kind::Panic]);
                 panic::resume_unwind(payload)
             }
             None => Some(Failure {
@@ -314,23 +348,37 @@ fn conclude<T>(
     };
     let failures: Vec<Failure> = first.into_iter().chain(findings).collect();
     let kinds: Vec<Kind> = failures.iter().map(|failure| failure.kind).collect();
-    write_record(environment, test, clocks, tasks_alive, Outcome::Failed, &kinds);
+    write_record(environment, test, clocks, leftovers, Outcome::Failed, &kinds);
     panic!("{}", report::render(&test.settings.test_name, clocks.read(), &failures));
 }
 
 /// The line a passing test prints, e.g. ``ws-test: `module::t` passed (virtual 3600.000s, real 0.004s)``, through
-/// libtest's capture: with `--nocapture` a run shows what virtual time saves. Written with plain integers in one call,
-/// the cheapest way that was measured.
-fn print_passed(test: &TestContext, clocks: ClockReading) {
+/// libtest's capture: with `--nocapture` a run shows what virtual time saves, and which tasks were left waiting.
+/// Written with plain integers in one call, the cheapest way that was measured.
+fn print_passed(test: &TestContext, clocks: ClockReading, quiet_tasks: usize) {
     let (virtual_elapsed, real_elapsed) = (clocks.virtual_elapsed, clocks.real_elapsed);
     println!(
-        "ws-test: `{}` passed (virtual {}.{:03}s, real {}.{:03}s)",
+        "ws-test: `{}` passed (virtual {}.{:03}s, real {}.{:03}s){}",
         test.settings.test_name,
         virtual_elapsed.as_secs(),
         virtual_elapsed.subsec_millis(),
         real_elapsed.as_secs(),
-        real_elapsed.subsec_millis()
+        real_elapsed.subsec_millis(),
+        QuietTasks(quiet_tasks),
     );
+}
+
+/// `; 2 quiet tasks left, dropped at shutdown` after a passed line, when tasks were left waiting; nothing otherwise.
+struct QuietTasks(usize);
+
+impl std::fmt::Display for QuietTasks {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            0 => Ok(()),
+            1 => formatter.write_str("; 1 quiet task left, dropped at shutdown"),
+            more => write!(formatter, "; {more} quiet tasks left, dropped at shutdown"),
+        }
+    }
 }
 
 /// The test's line in the `WS_TEST_REPORT` file, when a run asks for one.
@@ -338,7 +386,7 @@ fn write_record(
     environment: &Defaults,
     test: &TestContext,
     clocks: &AtBodyEnd,
-    tasks_alive: usize,
+    leftovers: &Leftovers,
     outcome: Outcome,
     failures: &[Kind],
 ) {
@@ -348,7 +396,8 @@ fn write_record(
             outcome,
             failures,
             clocks: clocks.read(),
-            tasks_alive: Some(tasks_alive),
+            tasks_alive: Some(leftovers.at_body_end),
+            quiet_tasks: Some(leftovers.quiet()),
         };
         record::append(path, &record);
     }

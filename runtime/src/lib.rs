@@ -22,7 +22,7 @@
 //! ```
 //!
 //! Guards turn each silent failure of async tests into a fast, precise one, each with an opt-out: a panic in a spawned
-//! task ([`UnhandledPanic`]), a task still alive at the end ([`Leaks`]), tasks waiting for each other
+//! task ([`UnhandledPanic`]), a task that keeps working after the body ([`Leaks`]), tasks waiting for each other
 //! ([`Deadlock`]), a leaked ticker racing the paused clock (`virtual_timeout`), a blocking call on the event loop
 //! ([`MaxBlocking`], and `std::thread::sleep` in the body is a compile error). Every failure message names the
 //! test, says what happened and what to do, and shows both clocks.
@@ -86,7 +86,7 @@ pub use guards::STUCK_EXIT_CODE;
 /// | `virtual_timeout` | budget in virtual time (paused clock only) | `WS_TEST_VIRTUAL_TIMEOUT`, else `"1h"` |
 /// | `deadlock` | `"deny"`, `"off"` (paused clock only) | `WS_TEST_DEADLOCK`, else `"deny"` |
 /// | `max_blocking` | `"250ms"`, `"off"`: how long the runtime's thread may be blocked (Linux) | `WS_TEST_MAX_BLOCKING`, else `"250ms"` |
-/// | `leaks` | `"deny"`, `"warn"`, `"allow"`: tasks still alive at the end | `WS_TEST_LEAKS`, else `"deny"` |
+/// | `leaks` | `"deny"` (tasks that keep working after the body fail it), `"strict"` (any task still alive), `"warn"`, `"allow"` | `WS_TEST_LEAKS`, else `"deny"` |
 /// | `io_grace` | `"auto"`, `"off"`, `"20ms"`: how long the paused clock waits for real I/O | `WS_TEST_IO_GRACE`, else `"auto"` |
 ///
 /// ```

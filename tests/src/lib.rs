@@ -19,7 +19,11 @@
 //! ```should_panic
 //! #[ws_test::test]
 //! async fn a_doctest_that_leaks() {
-//!     tokio::spawn(std::future::pending::<()>());
+//!     tokio::spawn(async {
+//!         loop {
+//!             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+//!         }
+//!     });
 //! }
 //!
 //! a_doctest_that_leaks();

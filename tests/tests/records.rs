@@ -9,8 +9,8 @@ use std::time::Duration;
 use support::run_child;
 use ws_test::ws_test;
 
-/// Twenty tests that sleep their number of virtual seconds; number 7 also leaks a task, so that failures are recorded
-/// with their kind.
+/// Twenty tests that sleep their number of virtual seconds; number 7 also leaks a ticker, so that failures are
+/// recorded with their kind, and number 5 leaves a task waiting, which is recorded as quiet.
 macro_rules! twenty_tests {
     ($($name:ident $seconds:literal),*) => {$(
         #[ws_test]
@@ -18,6 +18,13 @@ macro_rules! twenty_tests {
         async fn $name() {
             tokio::time::sleep(Duration::from_secs($seconds)).await;
             if $seconds == 7 {
+                tokio::spawn(async {
+                    loop {
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                });
+            }
+            if $seconds == 5 {
                 tokio::spawn(std::future::pending::<()>());
             }
         }
@@ -82,10 +89,13 @@ fn records_from_parallel_tests_and_processes_are_whole_lines() {
             assert_eq!(record["outcome"], "failed", "{line}");
             assert_eq!(record["failures"], serde_json::json!(["leak"]), "{line}");
             assert_eq!(record["tasks_alive"], 1, "{line}");
+            assert_eq!(record["quiet_tasks"], 0, "{line}");
         } else {
+            let left = u64::from(seconds == 5);
             assert_eq!(record["outcome"], "passed", "{line}");
             assert_eq!(record["failures"], serde_json::json!([]), "{line}");
-            assert_eq!(record["tasks_alive"], 0, "{line}");
+            assert_eq!(record["tasks_alive"], left, "{line}");
+            assert_eq!(record["quiet_tasks"], left, "{line}");
         }
         *seen.entry(name).or_default() += 1;
     }

@@ -93,7 +93,11 @@ fn a_body_panic_a_leak_and_task_panics_are_reported_together_body_first() {
         Builder::new("suite::everything_wrong").run(async {
             tokio::spawn(async { panic!("the reader") });
             tokio::spawn(async { panic!("the writer") });
-            tokio::spawn(std::future::pending::<()>());
+            tokio::spawn(async {
+                loop {
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                }
+            });
             tokio::task::yield_now().await;
             panic!("the assertion");
         })
@@ -105,7 +109,9 @@ fn a_body_panic_a_leak_and_task_panics_are_reported_together_body_first() {
     );
     assert_eq!(lines[1], "1. panicked: the assertion", "{message}");
     assert_eq!(
-        lines[3], "2. leaked 1 task: still alive after the body returned",
+        lines[3],
+        "2. leaked 1 task that kept working after the body returned: timers fired 10 times in the next 10m of \
+         virtual time",
         "{message}"
     );
     assert_eq!(lines[5], "3. a spawned task panicked (2 panics in all)", "{message}");

@@ -22,6 +22,9 @@ use ws_test::ws_test;
 async fn mistake_spawns_the_nonce_manager_and_forgets_it() {
     let (manager, nonces) = nonce_manager();
     tokio::spawn(manager.run()); // ws_test::background("nonce-manager", ..) would stop it with the body
+    // The app's request signer reads the nonce for as long as the process lives, so the manager never runs out of
+    // readers: after the body it goes on refreshing every minute.
+    std::mem::forget(nonces.clone());
     let (servers, mut server_inbox) = mpsc::unbounded_channel();
     let (attempts, _attempt_inbox) = mpsc::unbounded_channel();
     let connector = MemoryConnector {
@@ -99,7 +102,8 @@ fn every_deliberate_mistake_fails_with_its_guards_message() {
     for (test, message) in [
         (
             "mistake_spawns_the_nonce_manager_and_forgets_it",
-            "leaked 1 task: still alive after the body returned",
+            "leaked 1 task that kept working after the body returned: timers fired 10 times in the next 10m of \
+             virtual time",
         ),
         ("mistake_a_subscriber_panics", "failed: a spawned task panicked"),
         (

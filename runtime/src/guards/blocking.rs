@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use crate::config::{Flavor, MaxBlocking};
+use crate::guards::leftovers::Leftovers;
 use crate::guards::{BodyEnd, Guard, TestContext};
 use crate::lock::lock;
 use crate::observe::activity::{Activity, Observer};
@@ -129,7 +130,7 @@ impl Probe for BlockingProbe {
 }
 
 impl Guard for BlockingGuard {
-    fn body_finished(&mut self, test: &TestContext, end: BodyEnd, _tasks_alive: usize) -> Option<Failure> {
+    fn body_finished(&mut self, test: &TestContext, end: BodyEnd, _leftovers: &Leftovers) -> Option<Failure> {
         // Settled now: a probe the monitor makes from here on finds nothing to measure.
         let shared = test.blocked_stretches.get_or_init(|| None).as_ref()?;
         let mut measurements = lock(&shared.measurements);

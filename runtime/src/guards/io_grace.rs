@@ -103,12 +103,13 @@ impl IdleCredit {
 struct Holding {
     grace: Duration,
     activity: Arc<Activity>,
-    /// Weak: the registry keeps this until the body ends (see `watch`), and must not be kept alive by it in turn.
+    /// Weak: the registry keeps this until the look at the tasks the body left ends (see `watch`), and must not be
+    /// kept alive by it in turn.
     test: Weak<dyn Registered>,
     /// Sources registered with the runtime's I/O driver when the test started (its own wakers).
     #[cfg(tokio_unstable)]
     registered_at_start: u64,
-    /// Ends the hold in progress early, when the body is over.
+    /// Ends the hold in progress early, when the harness is done with the clock.
     hold: Mutex<Option<Sender<()>>>,
     /// Shared with the hold's blocking job, which outlives neither the test nor this, but must not keep it alive.
     state: Arc<HoldState>,
@@ -164,7 +165,7 @@ pub(crate) fn real_io_came_into_play(test: &Arc<dyn Registered>) {
     let _ = first;
 }
 
-/// Holds the clock back at each idle point from the next one on, until the body ends.
+/// Holds the clock back at each idle point from the next one on, until the body and the look at its leftovers end.
 fn watch(
     grace: Duration,
     running: &RunningTest,
@@ -186,7 +187,7 @@ fn watch(
         finished: AtomicBool::new(false),
     });
     running.activity.on_park(&holding);
-    running.at_body_end(Box::new(move || holding.finish()));
+    running.at_leftovers_watched(Box::new(move || holding.finish()));
 }
 
 #[cfg(tokio_unstable)]
@@ -247,7 +248,7 @@ impl Holding {
         tokio::task::spawn_blocking(move || {
             let step = (grace / STEPS).max(SHORTEST_WAIT);
             let mut wait = step.min(grace);
-            // Ends early when released (the body is over); otherwise once idle for the grace.
+            // Ends early when released (the harness is done with the clock); otherwise once idle for the grace.
             while let Err(RecvTimeoutError::Timeout) = released.recv_timeout(wait) {
                 let credited = idle_credit.update(&activity);
                 if credited >= grace {
@@ -271,7 +272,8 @@ impl Holding {
         cfg!(tokio_unstable) || tokio::runtime::Handle::current().metrics().num_alive_tasks() == 0
     }
 
-    /// Ends the hold in progress and holds no more: the body is over, and the runtime must be free to shut down.
+    /// Ends the hold in progress and holds no more: the body and the look at its leftovers are over, and the runtime
+    /// must be free to shut down.
     fn finish(&self) {
         self.finished.store(true, Ordering::SeqCst);
         lock(&self.hold).take();

@@ -1,25 +1,17 @@
 //! Leaked tasks (`leaks`). Once the body has returned and every ready task has run as far as it can without the
-//! clock moving, any task still alive on the test's runtime is a leak: a reader loop, a heartbeat, a background
-//! service nobody stopped. tokio would drop it silently at shutdown; here the test fails (`deny`, the default), or
-//! the report goes to stderr (`warn`).
+//! clock moving, the tasks still alive are looked at (`leftovers.rs`). Under `deny`, the default, those that keep
+//! working (a heartbeat, a refresher, a loop that never waits) are a leak, and those that only wait (a server in
+//! `accept()`, a connection waiting for a frame) are dropped at shutdown as tokio drops them. Under `strict` every task
+//! still alive is a leak. `warn` sends the report of `deny` to stderr and passes.
 
 use std::io::Write;
-use std::time::Duration;
 
-use crate::config::{Flavor, Leaks};
+use crate::config::Leaks;
+use crate::guards::leftovers::{self, Leftovers, Verdict};
 use crate::guards::state_at_failure::StateAtFailure;
 use crate::guards::{BodyEnd, Guard, TestContext};
 use crate::observe::task_dumps;
 use crate::report::{self, Failure, Kind};
-
-/// On a multi-thread runtime the count of alive tasks drops only after a finished task is released, which can lag
-/// behind its `JoinHandle` resolving (tokio#7591): look again after these pauses before calling anything a leak.
-const MULTI_THREAD_RECHECKS: [Duration; 4] = [
-    Duration::from_millis(5),
-    Duration::from_millis(10),
-    Duration::from_millis(20),
-    Duration::from_millis(40),
-];
 
 /// Its policy is in the test's settings: a guard without fields costs no allocation, and every test starts one.
 struct LeakGuard;
@@ -32,16 +24,16 @@ pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
 }
 
 impl Guard for LeakGuard {
-    fn body_finished(&mut self, test: &TestContext, end: BodyEnd, tasks_alive: usize) -> Option<Failure> {
+    fn body_finished(&mut self, test: &TestContext, end: BodyEnd, leftovers: &Leftovers) -> Option<Failure> {
         // An interrupted body left its tasks where they were; the interruption's own report covers them.
-        if matches!(end, BodyEnd::Interrupted) || tasks_alive == 0 {
+        if matches!(end, BodyEnd::Interrupted) || leftovers.alive == 0 {
             return None;
         }
-        let alive = alive_after_release(test, tasks_alive);
-        if alive == 0 {
-            return None;
-        }
-        let failure = leak_failure(test, alive);
+        let failure = match test.settings.leaks {
+            Leaks::Strict => still_alive_failure(test, leftovers.alive),
+            _ if leftovers.verdict.keeps_working() => kept_working_failure(test, leftovers),
+            _ => return None,
+        };
         match test.settings.leaks {
             Leaks::Warn => {
                 let report = report::render(&test.settings.test_name, test.running.clocks.read(), &[failure]);
@@ -54,62 +46,127 @@ impl Guard for LeakGuard {
     }
 }
 
-/// The tasks alive of the `counted` the harness saw: the same on a runtime on one thread, where nothing runs between
-/// the two; on a multi-thread runtime, counted again after the pauses a finished task may need to be released.
-fn alive_after_release(test: &TestContext, counted: usize) -> usize {
-    if !matches!(test.settings.flavor, Flavor::MultiThread) {
-        return counted;
-    }
-    let metrics = test.runtime.metrics();
-    let mut alive = counted;
-    for pause in MULTI_THREAD_RECHECKS {
-        if alive == 0 {
-            break;
-        }
-        std::thread::sleep(pause);
-        alive = metrics.num_alive_tasks();
-    }
-    alive
-}
-
-fn leak_failure(test: &TestContext, alive: usize) -> Failure {
+/// Under `strict`: every task still alive.
+fn still_alive_failure(test: &TestContext, alive: usize) -> Failure {
     let tasks = report::count(alive, "task", "tasks");
-    let (mut places, how_to_locate) = spawn_places(test);
-    // Background services are stopped by now and no longer count; whether real I/O was in play still tells.
-    places.extend(StateAtFailure::read(&test.running, None).details());
     Failure {
         kind: Kind::Leak,
         summary: format!("leaked {tasks}: still alive after the body returned"),
-        details: places,
-        help: format!(
-            "every task a test spawns must end before the test does, or it is dropped silently at shutdown, \
-             unfinished. Await its JoinHandle, or stop it (JoinHandle::abort, a JoinSet, a shutdown message). Start \
-             a service that should live as long as the test with ws_test::background(\"name\", ..) instead of \
-             tokio::spawn. To let this test leak, add leaks = \"allow\" (or \"warn\"); for a whole run, \
-             WS_TEST_LEAKS=warn.{how_to_locate}{}",
-            task_dumps::HOW_TO_GET
+        details: places(test),
+        help: help(
+            "with leaks = \"strict\" every task a test spawns must end before the test does, even one that only \
+             waits: tokio would drop it silently at shutdown, unfinished. Await its JoinHandle, or stop it \
+             (JoinHandle::abort, a JoinSet, a shutdown message, dropping the sender it waits on). The default, leaks \
+             = \"deny\", lets tasks that only wait (a server in accept(), a connection waiting for a frame) be \
+             dropped at shutdown.",
         ),
     }
 }
 
-/// The spawn location of each live task where tokio can tell (`--cfg tokio_unstable`), else how to get them.
-#[cfg(tokio_unstable)]
-fn spawn_places(test: &TestContext) -> (Vec<String>, &'static str) {
-    // With task dumps, each task's line names its spawn location with the await it is stuck at.
-    if task_dumps::AVAILABLE {
-        return (Vec::new(), "");
+/// Under `deny` and `warn`: tasks that kept working after the body returned.
+fn kept_working_failure(test: &TestContext, leftovers: &Leftovers) -> Failure {
+    let tasks = report::count(leftovers.alive, "task", "tasks");
+    let stretch = report::budget_text(leftovers::STRETCH);
+    let (what, first) = match leftovers.verdict {
+        Verdict::KeptFiring { fires } => (
+            format!(
+                "timers fired {} in the next {stretch} of virtual time",
+                report::count(fires as usize, "time", "times")
+            ),
+            KEEPS_FIRING,
+        ),
+        Verdict::KeptRunning { busy } => (
+            format!(
+                "the runtime did not go idle once in {} of real time",
+                report::seconds(busy)
+            ),
+            NEVER_WAITS,
+        ),
+        Verdict::WokeDuringLook => (
+            format!(
+                "the runtime's workers kept waking through a look of {} of real time",
+                report::budget_text(leftovers::MULTI_THREAD_LOOK)
+            ),
+            KEEPS_FIRING,
+        ),
+        Verdict::CutShort { real, reached, .. } => (
+            format!(
+                "their timers were still firing {} of virtual time later, when the look stopped after {} of real \
+                 time",
+                report::seconds(reached),
+                report::seconds(real)
+            ),
+            CUT_SHORT,
+        ),
+        Verdict::NotWatched | Verdict::Ended | Verdict::Quiet => (String::new(), KEEPS_FIRING),
+    };
+    let mut details = places(test);
+    if let Verdict::WokeDuringLook = leftovers.verdict {
+        details.push(format!(
+            "a multi-thread runtime's clock cannot be paused: its tasks are watched for {} of real time, and a timer \
+             that fires less often is not seen (leaks = \"strict\" counts every task still alive)",
+            report::budget_text(leftovers::MULTI_THREAD_LOOK)
+        ));
     }
-    let places = test.spawn_locations.of_live_tasks();
-    (
-        places.into_iter().map(|place| format!("spawned at {place}")).collect(),
-        "",
+    Failure {
+        kind: Kind::Leak,
+        summary: format!("leaked {tasks} that kept working after the body returned: {what}"),
+        details,
+        help: help(first),
+    }
+}
+
+const KEEPS_FIRING: &str = "a task that keeps working once the body has returned is a service nobody stopped (a \
+    heartbeat, a refresher, a reconnect loop): tokio would drop it silently at shutdown, mid-work.";
+
+const NEVER_WAITS: &str = "a task that never waits (a loop around yield_now(), a poll that is always ready) keeps the \
+    runtime's thread busy for good: tokio would drop it silently at shutdown, mid-work.";
+
+const CUT_SHORT: &str = "the look at what the tasks do once the body has returned was cut short at its bound in \
+    real time (with real I/O in play, each jump of the clock first waits io_grace): they were still working then, \
+    and whether they would have stopped later is not known. A task that keeps working once the body has returned is \
+    a service nobody stopped (a heartbeat, a refresher, a reconnect loop).";
+
+/// The help of a leak: what happened first, then the common fixes and the ways to opt out.
+fn help(first: &str) -> String {
+    format!(
+        "{first} Stop it before the body ends (JoinHandle::abort, a JoinSet, a shutdown message), or start it with \
+         ws_test::background(\"name\", ..), which stops it when the body returns. To let this test leak, add leaks = \
+         \"allow\" (or \"warn\"); for a whole run, WS_TEST_LEAKS=warn.{}{}",
+        how_to_locate(),
+        task_dumps::HOW_TO_GET
     )
 }
 
+/// Where each live task was spawned, where tokio can tell, and what else was known.
+fn places(test: &TestContext) -> Vec<String> {
+    let mut places = spawn_places(test);
+    // Background services are stopped by now and no longer count; whether real I/O was in play still tells.
+    places.extend(StateAtFailure::read(&test.running, None).details());
+    places
+}
+
+/// The spawn location of each live task where tokio can tell (`--cfg tokio_unstable`).
+#[cfg(tokio_unstable)]
+fn spawn_places(test: &TestContext) -> Vec<String> {
+    // With task dumps, each task's line names its spawn location with the await it is stuck at.
+    if task_dumps::AVAILABLE {
+        return Vec::new();
+    }
+    let places = test.spawn_locations.of_live_tasks();
+    places.into_iter().map(|place| format!("spawned at {place}")).collect()
+}
+
 #[cfg(not(tokio_unstable))]
-fn spawn_places(_test: &TestContext) -> (Vec<String>, &'static str) {
-    (
-        Vec::new(),
-        " To see where each leaked task was spawned, run with RUSTFLAGS=\"--cfg tokio_unstable\".",
-    )
+fn spawn_places(_test: &TestContext) -> Vec<String> {
+    Vec::new()
+}
+
+/// How to see where each task was spawned, where the build cannot say.
+fn how_to_locate() -> &'static str {
+    if cfg!(tokio_unstable) {
+        ""
+    } else {
+        " To see where each leaked task was spawned, run with RUSTFLAGS=\"--cfg tokio_unstable\"."
+    }
 }

@@ -15,6 +15,7 @@ mod busy_clock;
 mod deadlock;
 mod io_grace;
 mod leaks;
+pub(crate) mod leftovers;
 mod panics;
 mod state_at_failure;
 mod virtual_time;
@@ -36,6 +37,7 @@ use crate::observe::thread_usage::ThreadUsage;
 use crate::report::Failure;
 use crate::setup::registry::{Probe, Registered, RunningTest};
 use crate::setup::settings::Settings;
+use leftovers::Leftovers;
 
 /// What every guard may know about the running test. The registry of running tests holds it, as what the monitor
 /// makes the test's probes from and for the entry it keeps (`running`).
@@ -57,6 +59,9 @@ pub(crate) struct TestContext {
     pub(crate) blocked_stretches: OnceLock<Option<Arc<blocking::Shared>>>,
     /// The virtual-time guard's deadline, when the clock is paused and the budget reachable.
     pub(crate) virtual_deadline: Option<virtual_time::Deadline>,
+    /// The look at the tasks the body left, once it has begun: the monitor's probe ends it when the runtime never
+    /// goes idle or it runs out of real time.
+    pub(crate) leftovers: OnceLock<Arc<leftovers::Watching>>,
 }
 
 impl TestContext {
@@ -78,7 +83,8 @@ impl TestContext {
             #[cfg(target_os = "linux")]
             runtime_thread: ThreadUsage::current(),
             #[cfg(target_os = "linux")]
-            blocked_stretches: OnceLock::new(),
+            blocked_stretches: const { OnceLock::new() },
+            leftovers: const { OnceLock::new() },
         }
     }
 }
@@ -94,8 +100,8 @@ pub(crate) enum BodyEnd {
 
 pub(crate) trait Guard {
     /// The body has completed or been interrupted and the runtime is still up: what is left on it can be inspected.
-    /// `tasks_alive` is the harness's count of the tasks still alive, after it let the ready ones run.
-    fn body_finished(&mut self, _test: &TestContext, _end: BodyEnd, _tasks_alive: usize) -> Option<Failure> {
+    /// `leftovers` says which tasks were still alive once the harness let the ready ones run, and what they did next.
+    fn body_finished(&mut self, _test: &TestContext, _end: BodyEnd, _leftovers: &Leftovers) -> Option<Failure> {
         None
     }
 
@@ -120,14 +126,14 @@ impl Guards {
         &mut self,
         test: &TestContext,
         end: BodyEnd,
-        tasks_alive: usize,
+        leftovers: &Leftovers,
         findings: &mut Vec<Failure>,
     ) {
         for slot in &mut self.0 {
             let Some(guard) = slot else {
                 continue;
             };
-            if let Some(finding) = guard.body_finished(test, end, tasks_alive) {
+            if let Some(finding) = guard.body_finished(test, end, leftovers) {
                 findings.push(finding);
             }
         }
@@ -175,7 +181,7 @@ impl Registered for TestContext {
 
 /// Every probe that applies to this test, made by the monitor thread at its first look.
 fn probes_of(test: &Arc<TestContext>) -> Vec<Box<dyn Probe>> {
-    let mut probes = Vec::with_capacity(4);
+    let mut probes = Vec::with_capacity(5);
     let mut add = |probe: Option<Box<dyn Probe>>| {
         if let Some(probe) = probe {
             probes.push(probe);
@@ -186,5 +192,6 @@ fn probes_of(test: &Arc<TestContext>) -> Vec<Box<dyn Probe>> {
     #[cfg(target_os = "linux")]
     add(blocking::probe(test));
     add(busy_clock::probe(test));
+    add(leftovers::probe(test));
     probes
 }

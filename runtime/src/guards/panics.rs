@@ -95,9 +95,18 @@ impl Guard for PanicGuard {
 }
 
 fn describe(panic: &TaskPanic) -> String {
+    // A task left behind by the body, panicking while the harness looked at it or dropped it at shutdown.
+    let when = if panic.after_body {
+        ", after the body returned"
+    } else {
+        ""
+    };
     match &panic.service {
-        Some(name) => format!("background service `{name}` at {}: {}", panic.location, panic.message),
-        None => format!("at {}: {}", panic.location, panic.message),
+        Some(name) => format!(
+            "background service `{name}` at {}{when}: {}",
+            panic.location, panic.message
+        ),
+        None => format!("at {}{when}: {}", panic.location, panic.message),
     }
 }
 

@@ -129,6 +129,7 @@ fn end_process_for_stuck_test(watch: &Watch) -> ! {
             clocks,
             // The runtime's thread is stuck; its handle is not this thread's to ask.
             tasks_alive: None,
+            quiet_tasks: None,
         };
         record::append(path, &record);
     }

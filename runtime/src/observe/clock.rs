@@ -13,15 +13,28 @@ pub(crate) struct Clocks {
     runtime: Handle,
     real_start: std::time::Instant,
     virtual_start: tokio::time::Instant,
+    /// The earliest moment the runtime's timer wheel may count from (see [`wheel_origin`](Self::wheel_origin)).
+    wheel_origin_earliest: tokio::time::Instant,
 }
 
 impl Clocks {
-    pub(crate) fn start(runtime: &Handle) -> Clocks {
+    /// The clocks of a runtime just built. `building_since` is when its build began, for a clock that was not paused
+    /// from the start: its timer wheel started counting at some moment of the build.
+    pub(crate) fn start(runtime: &Handle, building_since: Option<std::time::Instant>) -> Clocks {
+        let virtual_start = Clocks::virtual_now(runtime);
         Clocks {
-            virtual_start: Clocks::virtual_now(runtime),
+            virtual_start,
+            wheel_origin_earliest: building_since.map_or(virtual_start, tokio::time::Instant::from_std),
             real_start: std::time::Instant::now(),
             runtime: runtime.clone(),
         }
+    }
+
+    /// The moments between which tokio's timer wheel started counting its milliseconds: its runtime's clock when its
+    /// time driver was made. A clock paused from the start stood still until the test read it, so both are that
+    /// reading; a clock that ran in real time had moved on by then, by at most the time the build took.
+    pub(crate) fn wheel_origin(&self) -> (tokio::time::Instant, tokio::time::Instant) {
+        (self.wheel_origin_earliest, self.virtual_start)
     }
 
     /// The real clock when the test started.

@@ -2,12 +2,13 @@
 //! one JSON line to the file, e.g.
 //!
 //! ```text
-//! {"test":"chat::idle_close","outcome":"failed","failures":["leak"],"virtual_seconds":60.000,"real_seconds":0.012,"tasks_alive":1}
+//! {"test":"chat::idle_close","outcome":"failed","failures":["leak"],"virtual_seconds":60.000,"real_seconds":0.012,"tasks_alive":1,"quiet_tasks":0}
 //! ```
 //!
 //! `outcome` is `passed`, `failed` (a guard's report, or several failures), `panicked` (the body's own panic alone,
 //! which `#[should_panic]` may expect) or `stuck` (the process was ended because the test's thread was stuck in a
-//! blocking call). `tasks_alive` counts the tasks alive when the body ended (`null` when it cannot be known). Test
+//! blocking call). `tasks_alive` counts the tasks alive when the body ended (`null` when it cannot be known), and
+//! `quiet_tasks` those of them found only waiting afterwards, which were dropped at shutdown as tokio drops them. Test
 //! threads and test processes (nextest runs one per test) append to the same file: each line is one `write` to a
 //! file opened with `O_APPEND`, which the kernel places whole at the end, so lines never interleave.
 
@@ -45,6 +46,8 @@ pub(crate) struct Record<'a> {
     pub(crate) failures: &'a [Kind],
     pub(crate) clocks: ClockReading,
     pub(crate) tasks_alive: Option<usize>,
+    /// The tasks left that only waited (`leaks = "deny"` or `"warn"`), dropped at shutdown.
+    pub(crate) quiet_tasks: Option<usize>,
 }
 
 /// Appends `record` to the file at `path` as one line. A file that cannot be written is said once per process, on
@@ -75,11 +78,10 @@ fn json_line(record: &Record<'_>) -> String {
         .iter()
         .map(|kind| format!("\"{}\"", kind.name()))
         .collect();
-    let tasks_alive = record
-        .tasks_alive
-        .map_or_else(|| "null".to_string(), |count| count.to_string());
+    let count = |count: Option<usize>| count.map_or_else(|| "null".to_string(), |count| count.to_string());
+    let (tasks_alive, quiet_tasks) = (count(record.tasks_alive), count(record.quiet_tasks));
     format!(
-        "{{\"test\":{},\"outcome\":\"{}\",\"failures\":[{}],\"virtual_seconds\":{:.3},\"real_seconds\":{:.3},\"tasks_alive\":{tasks_alive}}}\n",
+        "{{\"test\":{},\"outcome\":\"{}\",\"failures\":[{}],\"virtual_seconds\":{:.3},\"real_seconds\":{:.3},\"tasks_alive\":{tasks_alive},\"quiet_tasks\":{quiet_tasks}}}\n",
         json_string(record.test_name),
         record.outcome.name(),
         failures.join(","),
@@ -124,12 +126,13 @@ mod tests {
                 virtual_elapsed: Duration::from_secs(12),
                 real_elapsed: Duration::from_millis(4),
             },
-            tasks_alive: Some(2),
+            tasks_alive: Some(3),
+            quiet_tasks: Some(1),
         };
         assert_eq!(
             json_line(&record),
             "{\"test\":\"suite::case\",\"outcome\":\"failed\",\"failures\":[\"deadlock\",\"leak\"],\
-             \"virtual_seconds\":12.000,\"real_seconds\":0.004,\"tasks_alive\":2}\n"
+             \"virtual_seconds\":12.000,\"real_seconds\":0.004,\"tasks_alive\":3,\"quiet_tasks\":1}\n"
         );
     }
 
@@ -144,11 +147,12 @@ mod tests {
                 real_elapsed: Duration::from_secs(2),
             },
             tasks_alive: None,
+            quiet_tasks: None,
         };
         assert_eq!(
             json_line(&record),
             "{\"test\":\"a \\\"quoted\\\"\\\\name\\n\\u0001\",\"outcome\":\"stuck\",\"failures\":[\"stuck\"],\
-             \"virtual_seconds\":0.000,\"real_seconds\":2.000,\"tasks_alive\":null}\n"
+             \"virtual_seconds\":0.000,\"real_seconds\":2.000,\"tasks_alive\":null,\"quiet_tasks\":null}\n"
         );
     }
 }

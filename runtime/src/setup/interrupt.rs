@@ -51,6 +51,31 @@ impl Interrupt {
         }
     }
 
+    /// Whether a failure was fired.
+    pub(crate) fn fired(&self) -> bool {
+        self.fired.load(Ordering::SeqCst)
+    }
+
+    /// After the body: `waker` is woken when the interrupt fires (the look at the tasks it left stops then).
+    pub(crate) fn wake_on_fire(&self, waker: &Waker) {
+        let mut state = lock(&self.state);
+        if !state
+            .waker
+            .as_ref()
+            .is_some_and(|registered| registered.will_wake(waker))
+        {
+            state.waker = Some(waker.clone());
+        }
+    }
+
+    /// The failure fired after the body ended, when nobody raced the interrupt any more: reported with the others.
+    pub(crate) fn take_failure(&self) -> Option<Failure> {
+        if !self.fired() {
+            return None;
+        }
+        lock(&self.state).failure.take()
+    }
+
     /// Runs `body` until it completes (`Ok`) or the interrupt fires (`Err`). On an interruption the body is dropped
     /// right away, inside the runtime, so its destructors can still use tokio.
     /// Each poll of the body is counted in `activity`.

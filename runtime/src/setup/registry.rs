@@ -44,7 +44,7 @@ pub(crate) struct RunningTest {
     /// (with tokio's unstable metrics the grace watches from the start instead).
     #[cfg(not(tokio_unstable))]
     pub(crate) io_grace: Option<std::time::Duration>,
-    /// What lives as long as the body: background services, and what is told when the body ends.
+    /// What lives as long as the body: background services, and what is told when nothing more runs on the clock.
     body_scoped: Mutex<BodyScoped>,
     /// The test's task panics, recorded from its creation on; `None` for a test that ignores them
     /// (`unhandled_panic = "ignore"`).
@@ -55,9 +55,11 @@ pub(crate) struct RunningTest {
 
 struct BodyScoped {
     services: Vec<BackgroundService>,
-    at_body_end: Vec<Box<dyn FnOnce() + Send>>,
-    /// The body has ended: who asks to be told from now on is told at once.
-    ended: bool,
+    at_leftovers_watched: Vec<Box<dyn FnOnce() + Send>>,
+    /// The body has ended: a task panic from now on happened after it.
+    body_ended: bool,
+    /// The look at the tasks the body left is over: who asks to be told from now on is told at once.
+    leftovers_watched: bool,
 }
 
 // Constants, so that registering a test costs it no calls (BENCHMARKS.md, "Cold code").
@@ -65,8 +67,9 @@ impl BodyScoped {
     const fn new() -> BodyScoped {
         BodyScoped {
             services: Vec::new(),
-            at_body_end: Vec::new(),
-            ended: false,
+            at_leftovers_watched: Vec::new(),
+            body_ended: false,
+            leftovers_watched: false,
         }
     }
 }
@@ -94,6 +97,8 @@ pub(crate) struct TaskPanic {
     pub(crate) message: String,
     /// The name given to `ws_test::background`, when the task is a background service.
     pub(crate) service: Option<String>,
+    /// The body had returned: a task left behind panicked.
+    pub(crate) after_body: bool,
 }
 
 /// Called with the test's entry and its first task panic; it must not block (it runs on the panicking thread, inside
@@ -132,12 +137,12 @@ impl RunningTest {
             .push(BackgroundService { name, task, abort });
     }
 
-    /// Calls `told` when the body has ended, before the harness looks for leaks; at once if it has (a task may still
-    /// run while the harness lets ready tasks finish).
-    pub(crate) fn at_body_end(&self, told: Box<dyn FnOnce() + Send>) {
+    /// Calls `told` when nothing more runs on the test's clock: after the body and the look at the tasks it left,
+    /// before the shutdown; at once if that time has come (a task may still run while the harness looks).
+    pub(crate) fn at_leftovers_watched(&self, told: Box<dyn FnOnce() + Send>) {
         let mut body_scoped = lock(&self.body_scoped);
-        if !body_scoped.ended {
-            body_scoped.at_body_end.push(told);
+        if !body_scoped.leftovers_watched {
+            body_scoped.at_leftovers_watched.push(told);
             return;
         }
         drop(body_scoped);
@@ -145,22 +150,34 @@ impl RunningTest {
     }
 
     /// The body has ended: aborts every background service (the harness then lets them finish before counting
-    /// leaks) and tells those who asked.
+    /// leaks).
     pub(crate) fn body_ended(&self) {
         let mut body_scoped = lock(&self.body_scoped);
-        body_scoped.ended = true;
-        // Most tests have neither, and every test pays for this.
-        if body_scoped.services.is_empty() && body_scoped.at_body_end.is_empty() {
+        body_scoped.body_ended = true;
+        // Most tests have none, and every test pays for this.
+        if body_scoped.services.is_empty() {
             return;
         }
-        // Out of the lock before anyone is told: what they do may reach the registry again.
+        // Out of the lock: an aborted task may be dropped here, and its destructor reach the registry again.
         let services = std::mem::take(&mut body_scoped.services);
-        let at_body_end = std::mem::take(&mut body_scoped.at_body_end);
         drop(body_scoped);
         for service in services {
             service.abort.abort();
         }
-        for told in at_body_end {
+    }
+
+    /// The harness is done with the tasks the body left: tells those who asked.
+    pub(crate) fn leftovers_watched(&self) {
+        let mut body_scoped = lock(&self.body_scoped);
+        body_scoped.leftovers_watched = true;
+        // Most tests have none, and every test pays for this.
+        if body_scoped.at_leftovers_watched.is_empty() {
+            return;
+        }
+        // Out of the lock before anyone is told: what they do may reach the registry again.
+        let told = std::mem::take(&mut body_scoped.at_leftovers_watched);
+        drop(body_scoped);
+        for told in told {
             told();
         }
     }
@@ -181,6 +198,11 @@ impl RunningTest {
             .iter()
             .find(|service| service.task == task)
             .map(|service| service.name.clone())
+    }
+
+    /// Whether the body has ended.
+    fn body_has_ended(&self) -> bool {
+        lock(&self.body_scoped).body_ended
     }
 
     /// Real I/O is in play from now on; `true` if it was not before.
@@ -204,6 +226,7 @@ impl RunningTest {
     /// the lock (it fires the interrupt, which takes its own).
     pub(crate) fn record_task_panic(&self, task: tokio::task::Id, location: String, message: String) {
         let service = self.service_name(task);
+        let after_body = self.body_has_ended();
         let mut guard = lock(&self.task_panics);
         let Some(task_panics) = guard.as_mut() else {
             return;
@@ -212,6 +235,7 @@ impl RunningTest {
             location,
             message,
             service,
+            after_body,
         };
         let first = match (task_panics.recorded.is_empty(), task_panics.on_first) {
             (true, Some(on_first)) => Some((on_first, panic.clone())),
@@ -348,7 +372,7 @@ mod tests {
     fn bare(runtime: &tokio::runtime::Runtime, name: &str) -> Arc<Bare> {
         let settings = Settings::resolve(&Options::new(name.to_string().into())).expect("settings");
         Arc::new(Bare(RunningTest::new(
-            Clocks::start(runtime.handle()),
+            Clocks::start(runtime.handle(), None),
             &settings,
             Activity::shared(),
         )))
@@ -422,25 +446,30 @@ mod tests {
 
     fn told_count(test: &RunningTest, told: &Arc<AtomicUsize>) {
         let told = Arc::clone(told);
-        test.at_body_end(Box::new(move || {
+        test.at_leftovers_watched(Box::new(move || {
             told.fetch_add(1, Ordering::SeqCst);
         }));
     }
 
-    /// Who asks before the body ends is told when it does, once; who asks after is told at once (a task that the
-    /// harness lets finish may bind a `ws::Server` then).
+    /// Who asks before the look at the body's leftovers is over is told when it is, once, and not at the body's end;
+    /// who asks after is told at once (a leftover task may bind a `ws::Server` during the look).
     #[test]
-    fn the_end_of_the_body_is_told_once_whenever_one_asks() {
+    fn the_end_of_the_look_is_told_once_whenever_one_asks() {
         let runtime = runtime();
         let test = &bare(&runtime, "registry::told").0;
         let (before, after) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
         told_count(test, &before);
-        assert_eq!(before.load(Ordering::SeqCst), 0, "told before the body ended");
         test.body_ended();
+        assert_eq!(
+            before.load(Ordering::SeqCst),
+            0,
+            "told when the body ended, before the look"
+        );
+        test.leftovers_watched();
         assert_eq!(before.load(Ordering::SeqCst), 1);
         told_count(test, &after);
-        assert_eq!(after.load(Ordering::SeqCst), 1, "not told after the body ended");
-        test.body_ended();
+        assert_eq!(after.load(Ordering::SeqCst), 1, "not told after the look ended");
+        test.leftovers_watched();
         assert_eq!(
             (before.load(Ordering::SeqCst), after.load(Ordering::SeqCst)),
             (1, 1),
