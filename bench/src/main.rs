@@ -191,6 +191,9 @@ const SERVICE_RUNS: usize = 11;
 const ROUND_TRIPS: usize = 1000;
 const CONNECTIONS: usize = 100;
 const JUMPS: usize = 100;
+/// Tests run by hand (`Builder`) in the leftovers comparisons, in one process, and those with real I/O in play.
+const LOOKS: usize = 200;
+const LOOKS_WITH_IO: usize = 20;
 
 /// What serving an app in memory and the real-I/O grace cost, as users run tests (debug builds): a WebSocket through
 /// `http::serve` against the same through `ws::pair()`, and a clock jump with a real socket in play against one
@@ -204,6 +207,8 @@ fn services(bench: &Path, workspace: &Path, target: &Path) -> String {
         &SERVICE_TESTS
             .replace("ROUND_TRIPS", &ROUND_TRIPS.to_string())
             .replace("CONNECTIONS", &CONNECTIONS.to_string())
+            .replace("LOOKS_WITH_IO", &LOOKS_WITH_IO.to_string())
+            .replace("LOOKS", &LOOKS.to_string())
             .replace("JUMPS", &JUMPS.to_string()),
         "\"http\"",
         "axum = { version = \"0.8.9\", default-features = false, features = [\"http1\", \"tokio\", \"ws\"] }\n\
@@ -269,6 +274,49 @@ fn services(bench: &Path, workspace: &Path, target: &Path) -> String {
         "| a loopback TCP echo test with no timer (median of {SERVICE_RUNS}) | grace on (the default with real I/O): {} | `io_grace = \"off\"`: {} | {ratio:.2}× |",
         seconds(grace),
         seconds(off)
+    );
+    let (quiet, stopped, _) = alternate(
+        SERVICE_RUNS,
+        || run_one("quiet_leftovers"),
+        || run_one("stopped_leftovers"),
+    );
+    let _ = writeln!(
+        table,
+        "| {LOOKS} tests (`Builder::run`), each leaving a worker waiting on its inbox (median of {SERVICE_RUNS}) | left waiting, looked at for 10 virtual minutes: {} | the worker stopped before the body ends: {} | {:+.0} µs per test with a quiet task left |",
+        seconds(quiet),
+        seconds(stopped),
+        micros(quiet.saturating_sub(stopped), LOOKS)
+    );
+    let (working, _, _) = alternate(
+        SERVICE_RUNS,
+        || run_one("working_leftovers"),
+        || run_one("stopped_leftovers"),
+    );
+    let _ = writeln!(
+        table,
+        "| {LOOKS} tests, each leaving a heartbeat every 30 s (`leaks = \"warn\"`, median of {SERVICE_RUNS}) | looked at until its 20 beats in 10 virtual minutes: {} | the worker stopped, as above: {} | {:+.0} µs per test with a working task left |",
+        seconds(working),
+        seconds(stopped),
+        micros(working.saturating_sub(stopped), LOOKS)
+    );
+    let (quiet_io, stopped_io, _) = alternate(
+        SERVICE_RUNS,
+        || run_one("quiet_leftovers_with_real_io"),
+        || run_one("stopped_leftovers_with_real_io"),
+    );
+    let (working_io, _, _) = alternate(
+        SERVICE_RUNS,
+        || run_one("working_leftovers_with_real_io"),
+        || run_one("stopped_leftovers_with_real_io"),
+    );
+    let _ = writeln!(
+        table,
+        "| {LOOKS_WITH_IO} tests with real I/O in play (a 5 ms `io_grace` from the start), each leaving a quiet task, or a heartbeat every 30 s (median of {SERVICE_RUNS}) | quiet: {}; heartbeat: {} | the task stopped: {} | {:+.1} ms per quiet look, {:+.0} ms per working one (the look's bound: 2 s) |",
+        seconds(quiet_io),
+        seconds(working_io),
+        seconds(stopped_io),
+        micros(quiet_io.saturating_sub(stopped_io), LOOKS_WITH_IO) / 1000.0,
+        micros(working_io.saturating_sub(stopped_io), LOOKS_WITH_IO) / 1000.0
     );
     table
 }
@@ -395,6 +443,75 @@ async fn loopback_echo() {
 #[ws_test::test(io_grace = "off")]
 async fn loopback_echo_grace_off() {
     one_echo().await;
+}
+
+/// A worker on its inbox, left waiting (`stop: false`) or stopped by dropping its sender before the body ends.
+async fn worker(stop: bool) {
+    let (jobs, mut inbox) = tokio::sync::mpsc::channel::<u32>(1);
+    let worker = tokio::spawn(async move { while inbox.recv().await.is_some() {} });
+    jobs.send(1).await.unwrap();
+    if stop {
+        drop(jobs);
+        worker.await.unwrap();
+    } else {
+        std::mem::forget(jobs);
+    }
+}
+
+fn heartbeat() {
+    tokio::spawn(async {
+        loop {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+        }
+    });
+}
+
+fn runs(count: usize, name: &str, grace: Option<Duration>, body: fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>) {
+    for index in 0..count {
+        let mut builder = ws_test::Builder::new(format!("{name}_{index}")).leaks(ws_test::Leaks::Warn);
+        if let Some(grace) = grace {
+            builder = builder.io_grace(ws_test::IoGrace::Always(grace));
+        }
+        builder.run(body());
+    }
+}
+
+#[test]
+fn quiet_leftovers() {
+    runs(LOOKS, "quiet", None, || Box::pin(worker(false)));
+}
+
+#[test]
+fn stopped_leftovers() {
+    runs(LOOKS, "stopped", None, || Box::pin(worker(true)));
+}
+
+#[test]
+fn working_leftovers() {
+    runs(LOOKS, "working", None, || Box::pin(async {
+        worker(true).await;
+        heartbeat();
+    }));
+}
+
+const GRACE: Option<Duration> = Some(Duration::from_millis(5));
+
+#[test]
+fn quiet_leftovers_with_real_io() {
+    runs(LOOKS_WITH_IO, "quiet_io", GRACE, || Box::pin(worker(false)));
+}
+
+#[test]
+fn stopped_leftovers_with_real_io() {
+    runs(LOOKS_WITH_IO, "stopped_io", GRACE, || Box::pin(worker(true)));
+}
+
+#[test]
+fn working_leftovers_with_real_io() {
+    runs(LOOKS_WITH_IO, "working_io", GRACE, || Box::pin(async {
+        worker(true).await;
+        heartbeat();
+    }));
 }
 "#;
 

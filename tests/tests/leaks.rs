@@ -153,10 +153,11 @@ fn a_task_that_never_waits_is_a_leak_found_in_a_fraction_of_a_second() {
         })
     });
     let (headline, help) = message.split_once("\nhelp: ").expect("a headline and a help line");
+    // How long it took depends on the machine's load (the monitor waits for 50 ms of the thread's CPU time).
     assert!(
         headline.starts_with(
             "test `suite::spinning_background_task` leaked 1 task that kept working after the body returned: the \
-             runtime did not go idle once in 0."
+             runtime did not go idle once in "
         ) && headline.contains("s of real time (virtual 0.000s, real "),
         "{headline}"
     );
@@ -199,7 +200,7 @@ fn a_real_time_test_gets_the_same_look_on_a_paused_clock() {
     assert!(
         message.starts_with(
             "test `suite::real_time_heartbeat` leaked 1 task that kept working after the body returned: timers fired \
-             20 times in the next 10m of virtual time (virtual 0.0"
+             20 times in the next 10m of virtual time (virtual "
         ),
         "{message}"
     );
@@ -224,7 +225,7 @@ fn a_multi_thread_runtime_whose_workers_keep_waking_has_a_leak() {
     assert!(
         headline.starts_with(
             "test `suite::multi_thread_ticker` leaked 1 task that kept working after the body returned: the \
-             runtime's workers kept waking through a look of 50ms of real time (virtual 0.0"
+             runtime's workers kept waking through a look of 50ms of real time (virtual "
         ),
         "{headline}"
     );
@@ -390,14 +391,9 @@ async fn quiet_on_local() {
 
 #[test]
 fn tasks_left_waiting_pass_and_are_named_in_the_passed_line() {
-    let run = run_child(&["quiet_", "--ignored", "--nocapture", "--test-threads=4"], &[]);
-    assert_eq!(
-        run.exit_code,
-        Some(0),
-        "stdout:\n{}\nstderr:\n{}",
-        run.stdout,
-        run.stderr
-    );
+    // One thread: each test's line is then whole, after libtest's "test name ... ".
+    let run = run_child(&["quiet_", "--ignored", "--nocapture", "--test-threads=1"], &[]);
+    run.assert_exit_code(0);
     for (test, left) in [
         ("quiet_server_left_in_accept", "1 quiet task left"),
         ("quiet_connection_waiting_for_a_frame", "2 quiet tasks left"),
@@ -408,10 +404,11 @@ fn tasks_left_waiting_pass_and_are_named_in_the_passed_line() {
         ("quiet_on_multi_thread", "1 quiet task left"),
         ("quiet_on_local", "1 quiet task left"),
     ] {
+        let passed = format!("ws-test: `leaks::{test}` passed (virtual ");
         let line = run
             .stdout
             .lines()
-            .find(|line| line.starts_with(&format!("ws-test: `leaks::{test}` passed (virtual ")))
+            .find_map(|line| line.find(&passed).map(|start| &line[start..]))
             .unwrap_or_else(|| panic!("no passed line of {test}:\n{}", run.stdout));
         assert!(line.ends_with(&format!("; {left}, dropped at shutdown")), "{line}");
     }
@@ -658,9 +655,8 @@ fn a_look_cut_short_by_its_real_time_bound_says_so() {
     let (headline, help) = message.split_once("\nhelp: ").expect("a headline and a help line");
     assert!(
         headline.starts_with(
-            "test `suite::cut_short` leaked 1 task that kept working after the body returned: their timers were \
-             still firing "
-        ) && headline.contains("s of virtual time later, when the look stopped after 2.")
+            "test `suite::cut_short` leaked 1 task that kept working after the body returned: timers fired "
+        ) && headline.contains("s of virtual time ws-test could look at, when the look was cut short after ")
             && headline.contains("s of real time (virtual 0.000s, real "),
         "{headline}"
     );
@@ -671,10 +667,11 @@ fn a_look_cut_short_by_its_real_time_bound_says_so() {
     assert_eq!(
         help,
         help_after(
-            "the look at what the tasks do once the body has returned was cut short at its bound in real time (with \
-             real I/O in play, each jump of the clock first waits io_grace): they were still working then, and \
-             whether they would have stopped later is not known. A task that keeps working once the body has \
-             returned is a service nobody stopped (a heartbeat, a refresher, a reconnect loop)."
+            "ws-test looks at what the tasks left do for 10m of virtual time, and for 2s of real time at most: with \
+             real I/O in play each jump of the clock first waits io_grace, and a running spawn_blocking job holds the \
+             clock until it ends. They had not stopped or gone quiet when the look ran out, and whether they would \
+             have later is not known. A task that keeps working once the body has returned is a service nobody \
+             stopped (a heartbeat, a refresher, a reconnect loop)."
         )
     );
     assert!(

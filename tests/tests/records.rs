@@ -113,13 +113,7 @@ fn a_file_that_cannot_be_written_is_said_once_and_the_run_goes_on() {
         &["recorded::g1::t1", "--ignored", "--test-threads=4"],
         &[("WS_TEST_REPORT", "/nonexistent-directory/records.jsonl")],
     );
-    assert_eq!(
-        run.exit_code,
-        Some(0),
-        "stdout:\n{}\nstderr:\n{}",
-        run.stdout,
-        run.stderr
-    );
+    run.assert_exit_code(0);
     assert!(run.stdout.contains("10 passed"), "stdout:\n{}", run.stdout);
     assert_eq!(
         run.stderr

@@ -73,32 +73,35 @@ fn kept_working_failure(test: &TestContext, leftovers: &Leftovers) -> Failure {
                 "timers fired {} in the next {stretch} of virtual time",
                 report::count(fires as usize, "time", "times")
             ),
-            KEEPS_FIRING,
+            KEEPS_FIRING.to_string(),
         ),
         Verdict::KeptRunning { busy } => (
             format!(
                 "the runtime did not go idle once in {} of real time",
                 report::seconds(busy)
             ),
-            NEVER_WAITS,
+            NEVER_WAITS.to_string(),
         ),
         Verdict::WokeDuringLook => (
             format!(
                 "the runtime's workers kept waking through a look of {} of real time",
                 report::budget_text(leftovers::MULTI_THREAD_LOOK)
             ),
-            KEEPS_FIRING,
+            KEEPS_FIRING.to_string(),
         ),
-        Verdict::CutShort { real, reached, .. } => (
+        Verdict::CutShort {
+            real, reached, fires, ..
+        } => (
             format!(
-                "their timers were still firing {} of virtual time later, when the look stopped after {} of real \
-                 time",
+                "timers fired {} in the {} of virtual time ws-test could look at, when the look was cut short after {} \
+                 of real time",
+                report::count(fires as usize, "time", "times"),
                 report::seconds(reached),
                 report::seconds(real)
             ),
-            CUT_SHORT,
+            cut_short_help(),
         ),
-        Verdict::NotWatched | Verdict::Ended | Verdict::Quiet => (String::new(), KEEPS_FIRING),
+        Verdict::NotWatched | Verdict::Ended | Verdict::Quiet => (String::new(), KEEPS_FIRING.to_string()),
     };
     let mut details = places(test);
     if let Verdict::WokeDuringLook = leftovers.verdict {
@@ -112,7 +115,7 @@ fn kept_working_failure(test: &TestContext, leftovers: &Leftovers) -> Failure {
         kind: Kind::Leak,
         summary: format!("leaked {tasks} that kept working after the body returned: {what}"),
         details,
-        help: help(first),
+        help: help(&first),
     }
 }
 
@@ -122,10 +125,18 @@ const KEEPS_FIRING: &str = "a task that keeps working once the body has returned
 const NEVER_WAITS: &str = "a task that never waits (a loop around yield_now(), a poll that is always ready) keeps the \
     runtime's thread busy for good: tokio would drop it silently at shutdown, mid-work.";
 
-const CUT_SHORT: &str = "the look at what the tasks do once the body has returned was cut short at its bound in \
-    real time (with real I/O in play, each jump of the clock first waits io_grace): they were still working then, \
-    and whether they would have stopped later is not known. A task that keeps working once the body has returned is \
-    a service nobody stopped (a heartbeat, a refresher, a reconnect loop).";
+/// The first sentences of the help of a look cut short, which say its bounds.
+fn cut_short_help() -> String {
+    format!(
+        "ws-test looks at what the tasks left do for {} of virtual time, and for {} of real time at most: with real \
+         I/O in play each jump of the clock first waits io_grace, and a running spawn_blocking job holds the clock \
+         until it ends. They had not stopped or gone quiet when the look ran out, and whether they would have later \
+         is not known. A task that keeps working once the body has returned is a service nobody stopped (a \
+         heartbeat, a refresher, a reconnect loop).",
+        report::budget_text(leftovers::STRETCH),
+        report::budget_text(leftovers::REAL_TIME_BOUND)
+    )
+}
 
 /// The help of a leak: what happened first, then the common fixes and the ways to opt out.
 fn help(first: &str) -> String {

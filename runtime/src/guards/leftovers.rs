@@ -93,12 +93,13 @@ pub(crate) enum Verdict {
     KeptRunning { busy: Duration },
     /// On a multi-thread runtime, a worker woke during the look.
     WokeDuringLook,
-    /// The look ended without an answer, after `real` of real time, with their timers still firing `reached` of
-    /// virtual time after the body's end.
+    /// The look ended without an answer, after `real` of real time and `reached` of virtual time, in which their
+    /// timers fired `fires` times.
     CutShort {
         why: CutShort,
         real: Duration,
         reached: Duration,
+        fires: u32,
     },
 }
 
@@ -230,8 +231,14 @@ impl WatchState {
         }
     }
 
-    fn reached(&self) -> Duration {
-        self.clock_then.saturating_duration_since(self.began)
+    /// The look stops without an answer, after `real` of real time.
+    fn cut_short(&self, why: CutShort, real: Duration) -> Verdict {
+        Verdict::CutShort {
+            why,
+            real,
+            reached: self.clock_then.saturating_duration_since(self.began),
+            fires: self.fires,
+        }
     }
 }
 
@@ -275,14 +282,14 @@ impl Future for Look<'_> {
         let this = &mut *self;
         let interrupt = &this.test.running.interrupt;
         if interrupt.fired() {
-            let (real, reached) = match &this.watching {
-                Some(watching) => (watching.started.elapsed(), lock(&watching.state).reached()),
-                None => (Duration::ZERO, Duration::ZERO),
-            };
-            return Poll::Ready(Verdict::CutShort {
-                why: CutShort::Interrupted,
-                real,
-                reached,
+            return Poll::Ready(match &this.watching {
+                Some(watching) => lock(&watching.state).cut_short(CutShort::Interrupted, watching.started.elapsed()),
+                None => Verdict::CutShort {
+                    why: CutShort::Interrupted,
+                    real: Duration::ZERO,
+                    reached: Duration::ZERO,
+                    fires: 0,
+                },
             });
         }
         if !this.paused {
@@ -365,12 +372,8 @@ impl Observer for Watching {
         if alive == 0 {
             state.decide(Verdict::Ended);
         } else if self.started.elapsed() >= REAL_TIME_BOUND {
-            let reached = state.reached();
-            state.decide(Verdict::CutShort {
-                why: CutShort::RealTimeBound,
-                real: self.started.elapsed(),
-                reached,
-            });
+            let cut_short = state.cut_short(CutShort::RealTimeBound, self.started.elapsed());
+            state.decide(cut_short);
         } else if !jumped {
             // Woken without the clock moving (I/O, a blocking job, another thread): not a timer.
         } else if now >= state.quiet_at {
@@ -407,12 +410,8 @@ impl Watching {
         }
         let real = now.saturating_duration_since(self.started);
         if real >= REAL_TIME_BOUND {
-            let reached = state.reached();
-            state.decide(Verdict::CutShort {
-                why: CutShort::RealTimeBound,
-                real,
-                reached,
-            });
+            let cut_short = state.cut_short(CutShort::RealTimeBound, real);
+            state.decide(cut_short);
             return;
         }
         let Some(stretch) = self.activity.busy_stretch() else {

@@ -74,15 +74,20 @@ pub fn run_child(arguments: &[&str], environment: &[(&str, &str)]) -> ChildRun {
 }
 
 impl ChildRun {
-    /// The child ran exactly one test, and it failed with the harness's ordinary test failure (exit code 101).
-    pub fn assert_failed_with(&self, expected: &str) {
+    /// The child ended with `code`; otherwise what it printed is shown.
+    pub fn assert_exit_code(&self, code: i32) {
         assert_eq!(
             self.exit_code,
-            Some(101),
+            Some(code),
             "stdout:\n{}\nstderr:\n{}",
             self.stdout,
             self.stderr
         );
+    }
+
+    /// The child ran exactly one test, and it failed with the harness's ordinary test failure (exit code 101).
+    pub fn assert_failed_with(&self, expected: &str) {
+        self.assert_exit_code(101);
         assert!(self.stdout.contains("1 failed"), "stdout:\n{}", self.stdout);
         assert!(
             self.stderr.contains(expected),
@@ -92,13 +97,7 @@ impl ChildRun {
     }
 
     pub fn assert_passed(&self) {
-        assert_eq!(
-            self.exit_code,
-            Some(0),
-            "stdout:\n{}\nstderr:\n{}",
-            self.stdout,
-            self.stderr
-        );
+        self.assert_exit_code(0);
         assert!(self.stdout.contains("1 passed"), "stdout:\n{}", self.stdout);
     }
 }
