@@ -454,10 +454,33 @@ mod tests {
         assert_nothing_left_alive("harness::looked_at", body);
     }
 
+    /// The look at the tasks a body left keeps its state in the test's context, and observes the runtime's idle
+    /// points: a quiet task left, and a task that never waits (whose look the monitor thread ends, failing the test),
+    /// leave nothing alive once the test has ended.
+    #[test]
+    fn a_test_whose_leftovers_were_looked_at_leaves_nothing_alive() {
+        let quiet = Box::pin(async {
+            tokio::spawn(std::future::pending::<()>());
+        });
+        assert_nothing_left_alive("harness::quiet_leftover", quiet);
+        let never_waits = Box::pin(async {
+            tokio::spawn(async {
+                loop {
+                    tokio::task::yield_now().await;
+                }
+            });
+        });
+        assert_nothing_left_alive("harness::busy_leftover", never_waits);
+    }
+
+    /// Runs `body` as a test named `name` (a failure of the test is fine) and checks that nothing it made is still
+    /// alive a moment after.
     fn assert_nothing_left_alive(name: &'static str, body: Pin<Box<dyn Future<Output = ()>>>) {
         let activity = Activity::shared();
         let weak: Weak<Activity> = Arc::downgrade(&activity);
-        run_observed(&Options::new(name.into()), body, activity);
+        let _ = panic::catch_unwind(AssertUnwindSafe(|| {
+            run_observed(&Options::new(name.into()), body, activity);
+        }));
         // The monitor thread lets go of a finished test's probes (and so of its activity) at its next look, 20 ms on;
         // generous for a loaded machine, and still short of the second it lingers before it lets go of everything.
         let deadline = std::time::Instant::now() + Duration::from_millis(600);
