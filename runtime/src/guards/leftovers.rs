@@ -52,7 +52,7 @@ pub(crate) const REAL_TIME_BOUND: Duration = Duration::from_secs(2);
 /// A runtime that has not gone idle once for this long in real time, its thread computing for at least
 /// [`KEPT_RUNNING_CPU`] of it, has a task that never waits. Far above what a quiet runtime needs to reach its idle
 /// point, even on a loaded machine (CPU time, which a waiting thread does not spend).
-pub(crate) const KEPT_RUNNING_AFTER: Duration = Duration::from_millis(100);
+const KEPT_RUNNING_AFTER: Duration = Duration::from_millis(100);
 const KEPT_RUNNING_CPU: Duration = Duration::from_millis(50);
 
 /// How long a multi-thread runtime's workers must all stay parked for its leftovers to count as quiet.
