@@ -311,18 +311,16 @@ impl Future for Look<'_> {
         let move_probe = std::mem::take(&mut state.probe_moved).then_some(state.quiet_at);
         drop(state);
         interrupt.wake_on_fire(context.waker());
-        let now = tokio::time::Instant::now();
-        let probe = match (&mut this.probe, move_probe) {
-            (Some(probe), None) => probe,
-            // The first probe, or a new one: not `Sleep::reset`, as tokio moves a timer to a later time lazily,
-            // leaving it where it was in the wheel, which would then stop the clock at the old time on its way.
-            (probe, quiet_at) => {
-                let quiet_at = quiet_at.unwrap_or(now + STRETCH);
-                probe.insert(Box::pin(tokio::time::sleep_until(watching.wheel.probe(now, quiet_at))))
-            }
-        };
-        // Polled to be woken when it fires: the idle point after its jump judges.
-        let _ = probe.as_mut().poll(context);
+        if let Some(quiet_at) = move_probe {
+            // A new timer, not `Sleep::reset`: tokio moves a timer to a later time lazily, leaving it where it was in
+            // the wheel, which would then stop the clock at the old time on its way.
+            let probe = watching.wheel.probe(tokio::time::Instant::now(), quiet_at);
+            this.probe = Some(Box::pin(tokio::time::sleep_until(probe)));
+        }
+        if let Some(probe) = &mut this.probe {
+            // Polled to be woken when it fires: the idle point after its jump judges.
+            let _ = probe.as_mut().poll(context);
+        }
         Poll::Pending
     }
 }
@@ -341,7 +339,8 @@ fn begin(test: &TestContext) -> Arc<Watching> {
             began: now,
             stretch_end: now + STRETCH,
             quiet_at: now + STRETCH,
-            probe_moved: false,
+            // The first probe is placed by the look's next poll.
+            probe_moved: true,
             clock_then: now,
             polls_then: test.running.activity.polls(),
             fires: 0,
@@ -372,47 +371,57 @@ impl Observer for Watching {
         state.polls_then = polls;
         if alive == 0 {
             state.decide(Verdict::Ended);
-        } else if self.started.elapsed() >= REAL_TIME_BOUND {
-            let cut_short = state.cut_short(CutShort::RealTimeBound, self.started.elapsed());
-            state.decide(cut_short);
-        } else if !jumped {
-            // Woken without the clock moving (I/O, a blocking job, another thread): not a timer.
-        } else if now >= state.quiet_at {
+            return;
+        }
+        // Out of real time; or woken without the clock moving (I/O, a blocking job, another thread): not a timer.
+        if self.out_of_real_time(&mut state, Instant::now()) || !jumped {
+            return;
+        }
+        if now >= state.quiet_at {
             // The clock jumped past the stretch without a timer of theirs on the way: the probe's.
             state.decide(Verdict::Quiet);
-        } else if fired {
-            // A timer's last step (64 ms wide) and its own tick are one firing.
-            let window = self.wheel.window(now);
-            if now <= state.stretch_end && state.last_fire_window != Some(window) {
-                state.fires += 1;
-                state.last_fire_window = Some(window);
-            }
-            if now >= state.stretch_end {
-                let fires = state.fires;
-                state.decide(Verdict::KeptFiring { fires });
-            } else {
-                state.quiet_at = now + STRETCH;
-                state.probe_moved = true;
-                if let Some(waker) = state.waker.take() {
-                    waker.wake();
-                }
-            }
+            return;
+        }
+        if !fired {
+            return;
+        }
+        // A timer's last step (64 ms wide) and its own tick are one firing.
+        let window = self.wheel.window(now);
+        if now <= state.stretch_end && state.last_fire_window != Some(window) {
+            state.fires += 1;
+            state.last_fire_window = Some(window);
+        }
+        if now >= state.stretch_end {
+            let fires = state.fires;
+            state.decide(Verdict::KeptFiring { fires });
+            return;
+        }
+        state.quiet_at = now + STRETCH;
+        state.probe_moved = true;
+        if let Some(waker) = state.waker.take() {
+            waker.wake();
         }
     }
 }
 
 impl Watching {
+    /// Ends the look, cut short, once it has run for its bound in real time: checked at each idle point, and by the
+    /// monitor when none comes.
+    fn out_of_real_time(&self, state: &mut WatchState, now: Instant) -> bool {
+        let real = now.saturating_duration_since(self.started);
+        if real < REAL_TIME_BOUND {
+            return false;
+        }
+        let cut_short = state.cut_short(CutShort::RealTimeBound, real);
+        state.decide(cut_short);
+        true
+    }
+
     /// From the monitor: ends a look that runs out of real time, or whose runtime never goes idle (no idle point
     /// would ever judge it).
     fn look_from_outside(&self, now: Instant, busy: &mut Option<BusySince>, thread: &RuntimeThread) {
         let mut state = lock(&self.state);
-        if state.verdict.is_some() {
-            return;
-        }
-        let real = now.saturating_duration_since(self.started);
-        if real >= REAL_TIME_BOUND {
-            let cut_short = state.cut_short(CutShort::RealTimeBound, real);
-            state.decide(cut_short);
+        if state.verdict.is_some() || self.out_of_real_time(&mut state, now) {
             return;
         }
         let Some(stretch) = self.activity.busy_stretch() else {
