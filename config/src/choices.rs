@@ -254,13 +254,14 @@ impl MaxBlocking {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum IoGrace {
-    /// The grace applies once real I/O is in play, with [`DEFAULT_IO_GRACE`]: `"auto"`, the default. With
-    /// `--cfg tokio_unstable` any socket or child process of the runtime counts; on stable, ws-test's own
-    /// `ws::Server`, and a body that creates a socket, a listener or a child process itself.
+    /// The grace applies once real I/O is in play, with [`DEFAULT_IO_GRACE`]: `"auto"`, the default. On Linux with
+    /// glibc, and with `--cfg tokio_unstable` anywhere, any socket or child process of the runtime counts, wherever
+    /// it was made; elsewhere, ws-test's own `ws::Server`, and a body that creates a socket, a listener or a child
+    /// process itself.
     #[default]
     Auto,
     /// From the start, with this grace: a duration, `"20ms"`. For real I/O ws-test cannot see (a socket made in a
-    /// helper, on stable Rust).
+    /// helper, on stable Rust off Linux-glibc).
     Always(Duration),
     /// Never: the clock jumps at once, as tokio's paused clock does; `"off"`.
     Off,

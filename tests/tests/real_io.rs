@@ -204,21 +204,110 @@ fn a_peer_that_never_answers_is_a_deadlock_that_names_real_io() {
         message.contains("Real I/O was in play (a socket, a child process): a peer outside the runtime did not answer"),
         "{message}"
     );
+    // On Linux ws-test sees the socket registered, and says where it goes.
+    let what = if cfg!(target_os = "linux") {
+        format!("1 TCP socket to {address}")
+    } else {
+        "a socket, a listener, a child process or ws::Server".to_string()
+    };
     assert!(
-        message.contains("\n   - real I/O was in play: a socket, a listener, a child process or ws::Server\n"),
+        message.contains(&format!("\n   - real I/O was in play: {what}\n")),
         "{message}"
     );
     assert!(real_time < Duration::from_secs(5), "took {real_time:?}");
 }
 
-/// With `--cfg tokio_unstable` the runtime counts its sockets, so real I/O made where the macro cannot see it (in a
-/// helper) is waited for too. CI runs this file in such a build.
-#[cfg(tokio_unstable)]
-mod seen_by_the_runtime {
+/// A connection between two sockets of the test's own runtime is said to be one: neither end can be late, so the
+/// wait is the test's own.
+#[test]
+fn a_deadlock_over_a_connection_inside_the_runtime_says_that_peer_cannot_be_late() {
+    let (addresses_sender, addresses) = std::sync::mpsc::channel();
+    let (message, _) = panic_of(|| {
+        Builder::new("real_io::silent_server").run(async move {
+            use tokio::io::AsyncReadExt;
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+            let server = listener.local_addr().expect("an address");
+            let mut client = tokio::net::TcpStream::connect(server).await.expect("connected");
+            let (_accepted, _) = listener.accept().await.expect("a client");
+            addresses_sender
+                .send((client.local_addr().expect("an address"), server))
+                .expect("the test listens");
+            let mut buffer = [0u8; 1];
+            let _ = client.read(&mut buffer).await;
+        })
+    });
+    assert!(
+        message.starts_with("test `real_io::silent_server` deadlocked: the body is waiting, no timer is pending"),
+        "{message}"
+    );
+    let (client, server) = addresses.recv().expect("the addresses");
+    let what = if cfg!(target_os = "linux") {
+        format!(
+            "1 TCP connection between sockets of the test's own runtime ({client} ↔ {server}), which cannot be late, \
+             1 TCP listener on {server}"
+        )
+    } else {
+        "a socket, a listener, a child process or ws::Server".to_string()
+    };
+    assert!(
+        message.contains(&format!("\n   - real I/O was in play: {what}\n")),
+        "{message}"
+    );
+}
+
+/// A child process that outlives the real-time budget: the clock kept to real time while it ran, and the report says
+/// which process it was.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_timeout_while_a_child_runs_names_the_child() {
+    let (message, real_time) = panic_of(|| {
+        Builder::new("real_io::slow_child")
+            .timeout(Duration::from_secs(1))
+            .run(async move {
+                let mut child = tokio::process::Command::new("sleep")
+                    .arg("30")
+                    .kill_on_drop(true)
+                    .spawn()
+                    .expect("a child");
+                let waited = tokio::time::timeout(Duration::from_secs(20), child.wait()).await;
+                panic!("the child's 20 s timeout fired early: {waited:?}");
+            })
+    });
+    assert!(
+        message.starts_with(
+            "test `real_io::slow_child` timed out: still running after its real-time budget of 1s (virtual "
+        ),
+        "{message}"
+    );
+    let line = message
+        .lines()
+        .find(|line| line.starts_with("   - real I/O was in play: "))
+        .unwrap_or_else(|| panic!("no line says what the real I/O was: {message}"));
+    assert!(
+        line.starts_with("   - real I/O was in play: 1 child process (pid ") && line.ends_with(", sleep)"),
+        "{line}"
+    );
+    assert!(
+        real_time >= Duration::from_secs(1) && real_time < Duration::from_secs(10),
+        "took {real_time:?}"
+    );
+}
+
+/// Sockets and child processes made where the macro cannot see them (in helpers, in client libraries): on Linux
+/// ws-test sees them registered with the test's runtime (with `--cfg tokio_unstable`, tokio counts them too), so the
+/// clock waits for their replies. CI runs this file in both builds.
+#[cfg(target_os = "linux")]
+mod made_in_helpers {
+    use std::time::Duration;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpListener, TcpStream};
+    use tokio::time::{Instant, timeout};
+
     use super::*;
 
-    async fn connect_in_a_helper(address: SocketAddr) -> tokio::net::TcpStream {
-        let stream = tokio::net::TcpStream::connect(address).await.expect("connected");
+    async fn connect_in_a_helper(address: SocketAddr) -> TcpStream {
+        let stream = TcpStream::connect(address).await.expect("connected");
         stream.set_nodelay(true).expect("no Nagle");
         stream
     }
@@ -234,5 +323,132 @@ mod seen_by_the_runtime {
             .expect("a handshake");
         socket.send(Message::text("hello")).await.expect("sent");
         assert_text!(socket, "hello", within = Duration::from_secs(5));
+    }
+
+    /// A plain TCP echo service, started by a helper as a fixture would: on a thread and a runtime of its own.
+    fn start_echo_service_on_its_own_thread() -> SocketAddr {
+        let (address_sender, address) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            runtime.block_on(async move {
+                let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
+                address_sender
+                    .send(listener.local_addr().expect("an address"))
+                    .expect("the test listens");
+                while let Ok((stream, _)) = listener.accept().await {
+                    tokio::spawn(echo(stream));
+                }
+            });
+        });
+        address.recv().expect("the service starts")
+    }
+
+    /// The same service, as a task of the runtime the helper is called on.
+    async fn start_echo_service_in_this_runtime() -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
+        let address = listener.local_addr().expect("an address");
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(echo(stream));
+            }
+        });
+        address
+    }
+
+    async fn echo(mut stream: TcpStream) {
+        stream.set_nodelay(true).expect("no Nagle");
+        let mut buffer = [0u8; 64];
+        while let Ok(read) = stream.read(&mut buffer).await {
+            if read == 0 || stream.write_all(&buffer[..read]).await.is_err() {
+                return;
+            }
+        }
+    }
+
+    /// 50 echoes, each under `timeout(2s)`, while a 5 s timer of the test is pending: the paused clock would jump to
+    /// the 2 s timeout at the first wait for a reply, were the socket not seen. Returns the virtual time it took.
+    async fn fifty_echoes_while_a_5s_timer_is_pending(address: SocketAddr) -> Duration {
+        let start = Instant::now();
+        let pending = tokio::spawn(tokio::time::sleep(Duration::from_secs(5)));
+        let mut stream = connect_in_a_helper(address).await;
+        for round in 0..50u8 {
+            stream.write_all(&[round; 8]).await.expect("sent");
+            let mut reply = [0u8; 8];
+            timeout(Duration::from_secs(2), stream.read_exact(&mut reply))
+                .await
+                .unwrap_or_else(|_| panic!("echo {round} timed out after 2 virtual seconds"))
+                .expect("read");
+            assert_eq!(reply, [round; 8]);
+        }
+        assert!(
+            !pending.is_finished(),
+            "the 5 s timer fired: the clock raced the replies"
+        );
+        start.elapsed()
+    }
+
+    #[ws_test]
+    async fn fifty_echoes_from_a_service_on_its_own_thread_each_within_2s() {
+        let address = start_echo_service_on_its_own_thread();
+        let took = fifty_echoes_while_a_5s_timer_is_pending(address).await;
+        assert!(took < Duration::from_secs(5), "virtual time reached {took:?}");
+    }
+
+    #[ws_test]
+    async fn fifty_echoes_from_a_service_in_the_tests_runtime_each_within_2s() {
+        let address = start_echo_service_in_this_runtime().await;
+        let took = fifty_echoes_while_a_5s_timer_is_pending(address).await;
+        assert!(took < Duration::from_secs(5), "virtual time reached {took:?}");
+    }
+
+    /// A child that takes half a second of real time, inside a 3 s timeout: the paused clock keeps to real time while
+    /// it runs, so the timeout gives it 3 real seconds, as under `#[tokio::test]`.
+    fn a_slow_child() -> tokio::process::Command {
+        let mut command = tokio::process::Command::new("sh");
+        command.args(["-c", "sleep 0.5; echo done"]);
+        command
+    }
+
+    async fn run_a_slow_child_in_a_helper() -> std::process::Output {
+        timeout(Duration::from_secs(3), a_slow_child().output())
+            .await
+            .expect("the child ends within the 3 s timeout")
+            .expect("the child ran")
+    }
+
+    #[ws_test]
+    async fn a_child_slower_than_the_grace_started_in_the_body_gets_real_time() {
+        let real_start = std::time::Instant::now();
+        let start = Instant::now();
+        let output = timeout(
+            Duration::from_secs(3),
+            tokio::process::Command::new("sh")
+                .args(["-c", "sleep 0.5; echo done"])
+                .output(),
+        )
+        .await
+        .expect("the child ends within the 3 s timeout")
+        .expect("the child ran");
+        assert_eq!(output.stdout, b"done\n");
+        assert!(
+            start.elapsed() <= real_start.elapsed(),
+            "the clock ran ahead of real time"
+        );
+    }
+
+    #[ws_test]
+    async fn a_child_slower_than_the_grace_started_in_a_helper_gets_real_time() {
+        let output = run_a_slow_child_in_a_helper().await;
+        assert_eq!(output.stdout, b"done\n");
+        // Once it has ended, the clock jumps again at once.
+        let real_start = std::time::Instant::now();
+        tokio::time::sleep(Duration::from_secs(600)).await;
+        assert!(
+            real_start.elapsed() < Duration::from_secs(2),
+            "the clock kept to real time after the child"
+        );
     }
 }

@@ -13,11 +13,16 @@
 //! its own, answering), idle time counts at a tenth: such a peer gets up to ten times the grace. The threads of tests
 //! running in parallel count too, which can only make a jump wait longer, never come early.
 //!
-//! Real I/O is in play when the settings say so from the start, when ws-test's own `ws::Server` is used, and, under
-//! `--cfg tokio_unstable`, as soon as the runtime's I/O driver has more sources registered than it had at the start.
+//! Real I/O is in play when the settings say so from the start, when ws-test's own `ws::Server` is used, when a
+//! socket, pipe or child process is registered with the runtime (on Linux with glibc, `setup/io_registrations.rs`
+//! tells [`real_io_came_into_play`] from inside the registration), and, under `--cfg tokio_unstable`, as soon as the
+//! runtime's I/O driver has more sources registered than it had at the start.
+//!
+//! While a child process the test started runs, every park is held, and the hold moves the paused clock on with real
+//! time instead of waiting for the grace (`RealTimeClock`): a child gets the real time its timeouts give it.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
@@ -37,6 +42,9 @@ const SLOWEST_CREDIT: f64 = 1.0 / 10.0;
 
 /// The shortest wait of the hold's job, so that a short grace does not make it spin.
 const SHORTEST_WAIT: Duration = Duration::from_micros(500);
+
+/// How often the clock is moved on while a child process runs: a timer fires at most this late in real time.
+const REAL_TIME_STEP: Duration = Duration::from_millis(1);
 
 /// Above this share of a step spent on the CPU by other threads of the process, the step counts as "the process was
 /// working": the monitor thread and a few wake-ups stay well below it.
@@ -151,8 +159,9 @@ pub(crate) fn start(test: &Arc<TestContext>) {
     );
 }
 
-/// Real I/O is in play from now on: ws-test's own real sockets say so. Without tokio's unstable metrics, the grace
-/// starts watching the runtime's idle points here.
+/// Real I/O is in play from now on: ws-test's own real sockets say so, and the first registration of a socket, pipe
+/// or child process with the runtime. Without tokio's unstable metrics, the grace starts watching the runtime's idle
+/// points here. Called from inside libc's `epoll_ctl` too: it takes no lock that a registration may be made under.
 pub(crate) fn real_io_came_into_play(test: &Arc<dyn Registered>) {
     let running = test.running();
     let first = running.real_io_in_play();
@@ -188,6 +197,67 @@ fn watch(
     });
     running.activity.on_park(&holding);
     running.at_leftovers_watched(Box::new(move || holding.finish()));
+}
+
+/// The hold, on a thread of the runtime's blocking pool: until released (the harness is done with the clock), or until
+/// the runtime has been idle for the grace, credited as `IdleCredit` says, with no child process running. While one
+/// runs, the paused clock keeps to real time instead (`RealTimeClock`), and the grace counts from its end.
+fn hold(activity: &Activity, grace: Duration, test: &Weak<dyn Registered>, released: &Receiver<()>) {
+    let step = (grace / STEPS).max(SHORTEST_WAIT);
+    let mut idle_credit = IdleCredit::start(activity, grace);
+    let mut real_time: Option<RealTimeClock> = None;
+    let mut wait = step.min(grace);
+    while let Err(RecvTimeoutError::Timeout) = released.recv_timeout(wait) {
+        if child_running(test) {
+            real_time.get_or_insert_with(RealTimeClock::start).keep_up();
+            idle_credit = IdleCredit::start(activity, grace);
+            wait = REAL_TIME_STEP;
+            continue;
+        }
+        real_time = None;
+        let credited = idle_credit.update(activity);
+        if credited >= grace {
+            return;
+        }
+        wait = step.min(grace - credited);
+    }
+}
+
+fn child_running(test: &Weak<dyn Registered>) -> bool {
+    test.upgrade().is_some_and(|test| test.running().io.child_running())
+}
+
+/// The paused clock, moved on with real time while a child process runs: a timer then fires no earlier than its real
+/// deadline, as under `#[tokio::test]`, so `timeout(5s, child.output())` gives the child 5 real seconds. Moved from
+/// the hold's thread, while the hold keeps the clock from jumping by itself; only when the clock has not moved since
+/// the last step (someone else moving it, the body's `advance()` or a clock resumed with `resume()`, is left alone).
+struct RealTimeClock {
+    runtime: tokio::runtime::Handle,
+    real: Instant,
+    clock: tokio::time::Instant,
+}
+
+impl RealTimeClock {
+    /// On a thread of the test runtime's blocking pool, inside the runtime's context.
+    fn start() -> RealTimeClock {
+        RealTimeClock {
+            runtime: tokio::runtime::Handle::current(),
+            real: Instant::now(),
+            clock: tokio::time::Instant::now(),
+        }
+    }
+
+    fn keep_up(&mut self) {
+        let real = Instant::now();
+        if tokio::time::Instant::now() == self.clock {
+            // The runtime, parked with its timers' distances as real timeouts (tokio does so while a blocking job
+            // holds its clock), wakes when the first is due and finds the clock there.
+            self.runtime
+                .block_on(tokio::time::advance(real.saturating_duration_since(self.real)));
+        }
+        self.real = real;
+        self.clock = tokio::time::Instant::now();
+    }
 }
 
 #[cfg(tokio_unstable)]
@@ -227,35 +297,29 @@ impl Holding {
         {
             return;
         }
-        let released_at = self.state.released_at.load(Ordering::SeqCst);
-        let since_release = self.activity.idle_points().checked_sub(released_at);
-        if since_release.is_some_and(|parks| parks < PARKS_LET_THROUGH) {
-            // The hold just ended, to let this park jump.
-            return;
-        }
-        if since_release.is_some() && self.nothing_ran_since_release() {
-            // The jump was one step of tokio's timer wheel on the way to its timer (a 30 s timer is reached in
-            // several), or the runtime has nothing to wait for: nothing ran and nothing arrived since the runtime was
-            // last idle for the grace, so there is no new reply to wait for.
-            return;
+        // While a child process runs, every park is held: the clock keeps to real time until it ends.
+        if !child_running(&self.test) {
+            let released_at = self.state.released_at.load(Ordering::SeqCst);
+            let since_release = self.activity.idle_points().checked_sub(released_at);
+            if since_release.is_some_and(|parks| parks < PARKS_LET_THROUGH) {
+                // The hold just ended, to let this park jump.
+                return;
+            }
+            if since_release.is_some() && self.nothing_ran_since_release() {
+                // The jump was one step of tokio's timer wheel on the way to its timer (a 30 s timer is reached in
+                // several), or the runtime has nothing to wait for: nothing ran and nothing arrived since the runtime
+                // was last idle for the grace, so there is no new reply to wait for.
+                return;
+            }
         }
         let (release, released) = mpsc::channel::<()>();
         *lock(&self.hold) = Some(release);
         self.state.holding.store(true, Ordering::SeqCst);
         let (activity, grace, state) = (Arc::clone(&self.activity), self.grace, Arc::clone(&self.state));
-        let mut idle_credit = IdleCredit::start(&activity, grace);
+        let test = Weak::clone(&self.test);
         // Spawned here, before the park, so that this very park is already held.
         tokio::task::spawn_blocking(move || {
-            let step = (grace / STEPS).max(SHORTEST_WAIT);
-            let mut wait = step.min(grace);
-            // Ends early when released (the harness is done with the clock); otherwise once idle for the grace.
-            while let Err(RecvTimeoutError::Timeout) = released.recv_timeout(wait) {
-                let credited = idle_credit.update(&activity);
-                if credited >= grace {
-                    break;
-                }
-                wait = step.min(grace - credited);
-            }
+            hold(&activity, grace, &test, &released);
             // Parked at this idle point, the runtime wakes when the job ends, and parks again from the same count.
             state.polls_at_release.store(activity.polls(), Ordering::SeqCst);
             state.released_at.store(activity.idle_points(), Ordering::SeqCst);

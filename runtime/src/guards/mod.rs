@@ -25,11 +25,13 @@ use std::sync::{Arc, OnceLock};
 
 use tokio::runtime::Handle;
 
+#[cfg(feature = "ws")]
 pub(crate) use io_grace::real_io_came_into_play;
 pub use watchdog::STUCK_EXIT_CODE;
 
 use crate::observe::activity::Activity;
 use crate::observe::clock::Clocks;
+use crate::observe::real_io::BuiltEpoll;
 #[cfg(tokio_unstable)]
 use crate::observe::spawn_locations::SpawnLocations;
 #[cfg(target_os = "linux")]
@@ -65,17 +67,25 @@ pub(crate) struct TestContext {
 }
 
 impl TestContext {
-    /// The context of a test whose runtime is built and whose clocks started, with the guards' own parts made.
+    /// The context of a test whose runtime is built and whose clocks started, with the guards' own parts made;
+    /// `runtime_epoll` is what its runtime's build registered, where real I/O is seen.
     pub(crate) fn new(
         settings: Box<Settings>,
         runtime: &Handle,
+        runtime_epoll: BuiltEpoll,
         clocks: Clocks,
         activity: Arc<Activity>,
         #[cfg(tokio_unstable)] spawn_locations: Arc<SpawnLocations>,
     ) -> TestContext {
         TestContext {
             virtual_deadline: virtual_time::deadline(&settings, &clocks),
-            running: RunningTest::new(clocks, &settings, activity),
+            running: RunningTest::new(
+                clocks,
+                &settings,
+                activity,
+                runtime_epoll,
+                io_grace::real_io_came_into_play,
+            ),
             settings,
             runtime: runtime.clone(),
             #[cfg(tokio_unstable)]

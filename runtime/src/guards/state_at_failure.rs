@@ -12,7 +12,9 @@ use crate::setup::registry::RunningTest;
 
 pub(crate) struct StateAtFailure {
     services: Vec<String>,
-    real_io: bool,
+    /// Real I/O was in play, and what it was when ws-test saw it registered (`None` inside: ws::Server or the body
+    /// alone said so).
+    real_io: Option<Option<String>>,
     blocking_job: bool,
     /// How long the runtime had been parked (`Ok`) or polling without a park (`Err`), where the runtime's idle points
     /// are observed (a runtime on one thread: current-thread or local); `None` elsewhere.
@@ -26,7 +28,7 @@ impl StateAtFailure {
         let now = Instant::now();
         StateAtFailure {
             services: running.service_names(),
-            real_io: running.real_io_seen(),
+            real_io: running.real_io_seen().then(|| running.io.describe()),
             // The real-I/O grace holds the clock with a blocking job of its own: while real I/O is in play, a
             // running job may be that hold, not the user's.
             blocking_job: activity.is_some_and(|activity| activity.blocking_jobs_running()) && !running.real_io_seen(),
@@ -44,8 +46,12 @@ impl StateAtFailure {
             .iter()
             .map(|name| format!("still running: background service `{name}`"))
             .collect();
-        if self.real_io {
-            lines.push("real I/O was in play: a socket, a listener, a child process or ws::Server".to_string());
+        match &self.real_io {
+            Some(Some(what)) => lines.push(format!("real I/O was in play: {what}")),
+            Some(None) => {
+                lines.push("real I/O was in play: a socket, a listener, a child process or ws::Server".to_string())
+            }
+            None => {}
         }
         if self.blocking_job {
             lines.push("a spawn_blocking job was still running".to_string());
@@ -73,7 +79,7 @@ mod tests {
     fn every_known_thing_is_one_line() {
         let state = StateAtFailure {
             services: vec!["presence".to_string(), "nonces".to_string()],
-            real_io: true,
+            real_io: Some(None),
             blocking_job: true,
             parked_or_busy: Some(Ok(Duration::from_millis(512))),
         };
@@ -90,10 +96,24 @@ mod tests {
     }
 
     #[test]
+    fn real_io_seen_registered_is_said_as_it_was() {
+        let state = StateAtFailure {
+            services: Vec::new(),
+            real_io: Some(Some("1 TCP socket to 127.0.0.1:41233".to_string())),
+            blocking_job: false,
+            parked_or_busy: None,
+        };
+        assert_eq!(
+            state.details(),
+            ["real I/O was in play: 1 TCP socket to 127.0.0.1:41233"]
+        );
+    }
+
+    #[test]
     fn a_busy_runtime_says_so_and_nothing_unknown_is_said() {
         let state = StateAtFailure {
             services: Vec::new(),
-            real_io: false,
+            real_io: None,
             blocking_job: false,
             parked_or_busy: Some(Err(Duration::from_secs(2))),
         };
@@ -103,7 +123,7 @@ mod tests {
         );
         let nothing = StateAtFailure {
             services: Vec::new(),
-            real_io: false,
+            real_io: None,
             blocking_job: false,
             parked_or_busy: None,
         };

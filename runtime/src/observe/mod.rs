@@ -6,6 +6,7 @@
 pub(crate) mod activity;
 pub(crate) mod clock;
 pub(crate) mod process_cpu;
+pub(crate) mod real_io;
 #[cfg(tokio_unstable)]
 pub(crate) mod spawn_locations;
 pub(crate) mod task_dumps;

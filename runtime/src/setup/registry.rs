@@ -3,6 +3,7 @@
 //! the monitor thread (`monitor.rs`), which looks at every running test from outside. An entry holds everything
 //! about a running test that someone outside its harness may need, behind locks that are never held together.
 
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
@@ -13,6 +14,7 @@ use crate::config::{Flavor, UnhandledPanic};
 use crate::lock::lock;
 use crate::observe::activity::Activity;
 use crate::observe::clock::Clocks;
+use crate::observe::real_io::{BuiltEpoll, RealIo};
 use crate::setup::interrupt::Interrupt;
 use crate::setup::settings::Settings;
 
@@ -51,7 +53,15 @@ pub(crate) struct RunningTest {
     task_panics: Mutex<Option<TaskPanics>>,
     /// Real I/O is in play: a peer outside the runtime answers in real time.
     real_io: std::sync::atomic::AtomicBool,
+    /// The runtime's real I/O, where each registration with its I/O driver is seen (`io_registrations.rs`).
+    pub(crate) io: RealIo,
+    /// Told of the first real I/O seen there, from the thread that registered it.
+    on_real_io: OnRealIo,
 }
+
+/// Called with the test when its runtime's first real I/O is registered, on the registering thread (inside libc's
+/// `epoll_ctl`): it must not block, and must not register I/O itself.
+pub(crate) type OnRealIo = fn(&Arc<dyn Registered>);
 
 struct BodyScoped {
     services: Vec<BackgroundService>,
@@ -112,7 +122,14 @@ struct TaskPanics {
 
 impl RunningTest {
     /// The entry of a test whose runtime is built and whose clocks started; the test is registered by [`register`].
-    pub(crate) fn new(clocks: Clocks, settings: &Settings, activity: Arc<Activity>) -> RunningTest {
+    /// `epoll` is what its runtime's build registered, as `io_registrations::build_watched` found it.
+    pub(crate) fn new(
+        clocks: Clocks,
+        settings: &Settings,
+        activity: Arc<Activity>,
+        epoll: BuiltEpoll,
+        on_real_io: OnRealIo,
+    ) -> RunningTest {
         RunningTest {
             thread: std::thread::current().id(),
             clocks,
@@ -128,6 +145,8 @@ impl RunningTest {
                 _ => Some(const { TaskPanics::new() }),
             }),
             real_io: const { std::sync::atomic::AtomicBool::new(false) },
+            io: RealIo::new(epoll),
+            on_real_io,
         }
     }
 
@@ -295,11 +314,116 @@ impl Drop for Registration {
         // A plain search, and the order is not kept: every test ends here, and a test is found by its runtime.
         for index in 0..running.tests.len() {
             if running.tests[index].id == self.id {
-                running.tests.swap_remove(index);
+                let gone = running.tests.swap_remove(index);
+                let io = &gone.test.running().io;
+                if io.duplicate_unknown() {
+                    DUPLICATES_UNKNOWN.fetch_sub(1, Ordering::SeqCst);
+                }
+                disown_epolls(io, self.id);
                 return;
             }
         }
     }
+}
+
+/// Which running test each epoll instance belongs to, by its number: the test's id + 1, 0 for none. libc's
+/// `epoll_ctl` asks it on every call in the process, so it is read without the registry's lock; a number is taken
+/// back only by the test that holds it (a finished test's runtime closes its epoll before its registration is
+/// dropped, and the number may be a new test's by then). A runtime whose epoll's number is too large for it is not
+/// watched (the process has a thousand files open).
+static EPOLL_OWNERS: [AtomicU64; 1024] = [const { AtomicU64::new(0) }; 1024];
+
+/// The test that owns `epoll`, as its id + 1; 0 for none.
+fn owner_of(epoll: i32) -> u64 {
+    match usize::try_from(epoll) {
+        Ok(index) if index < EPOLL_OWNERS.len() => EPOLL_OWNERS[index].load(Ordering::SeqCst),
+        _ => 0,
+    }
+}
+
+#[cfg_attr(not(ws_test_libc_hooks), allow(dead_code))]
+/// Whether `epoll` is a running test's runtime's epoll instance.
+pub(crate) fn epoll_watched(epoll: i32) -> bool {
+    owner_of(epoll) != 0
+}
+
+fn own_epolls(io: &RealIo, id: u64) {
+    for epoll in io.epolls() {
+        if let Ok(index) = usize::try_from(epoll) {
+            if index < EPOLL_OWNERS.len() {
+                EPOLL_OWNERS[index].store(id + 1, Ordering::SeqCst);
+            }
+        }
+    }
+}
+
+fn disown_epolls(io: &RealIo, id: u64) {
+    for epoll in io.epolls() {
+        if let Ok(index) = usize::try_from(epoll) {
+            if index < EPOLL_OWNERS.len() {
+                let _ = EPOLL_OWNERS[index].compare_exchange(id + 1, 0, Ordering::SeqCst, Ordering::SeqCst);
+            }
+        }
+    }
+}
+
+#[cfg_attr(not(ws_test_libc_hooks), allow(dead_code))]
+/// How many running tests' runtimes have an epoll whose duplicate is still unknown (`observe/real_io.rs`).
+static DUPLICATES_UNKNOWN: AtomicUsize = AtomicUsize::new(0);
+
+#[cfg_attr(not(ws_test_libc_hooks), allow(dead_code))]
+/// Whether a registration with an epoll not watched may be the first through a running test's runtime's duplicate.
+pub(crate) fn duplicates_unknown() -> bool {
+    DUPLICATES_UNKNOWN.load(Ordering::SeqCst) > 0
+}
+
+#[cfg_attr(not(ws_test_libc_hooks), allow(dead_code))]
+/// `fd` was registered with (`added`) or deregistered from `epoll`: watched, or perhaps the duplicate of a running
+/// test's runtime's epoll. Called from inside libc's `epoll_ctl`, on any thread.
+pub(crate) fn io_registered(epoll: i32, fd: i32, added: bool) {
+    let owner = owner_of(epoll);
+    // Read before the lock, for an epoll no test owns yet: the registrations it holds, among which a runtime's waker
+    // says whose duplicate it is.
+    let listed = if owner == 0 { registered_with(epoll) } else { Vec::new() };
+    let test = {
+        let running = running();
+        let mut found = None;
+        for entry in &running.tests {
+            let io = &entry.test.running().io;
+            if owner == entry.id + 1 {
+                found = Some(Arc::clone(&entry.test));
+                break;
+            }
+            if owner == 0 && io.duplicate_unknown() && listed.contains(&io.waker()) {
+                io.found_duplicate(epoll);
+                DUPLICATES_UNKNOWN.fetch_sub(1, Ordering::SeqCst);
+                own_epolls(io, entry.id);
+                found = Some(Arc::clone(&entry.test));
+                break;
+            }
+        }
+        found
+    };
+    let Some(test) = test else {
+        return;
+    };
+    let running = test.running();
+    if !added {
+        running.io.removed(fd);
+    } else if running.io.added(fd) {
+        (running.on_real_io)(&test);
+    }
+}
+
+/// The file descriptors registered with `epoll`, from its fdinfo in /proc.
+fn registered_with(epoll: i32) -> Vec<i32> {
+    let Ok(fdinfo) = std::fs::read_to_string(format!("/proc/self/fdinfo/{epoll}")) else {
+        return Vec::new();
+    };
+    fdinfo
+        .lines()
+        .filter_map(|line| line.strip_prefix("tfd:")?.split_whitespace().next()?.parse().ok())
+        .collect()
 }
 
 /// Makes the test findable by its runtime, and watched by the monitor thread, until the returned [`Registration`] is
@@ -309,6 +433,11 @@ pub(crate) fn register(runtime: &Handle, test: Arc<dyn Registered>) -> Registrat
     let mut running = running();
     let id = running.next_id;
     running.next_id += 1;
+    let io = &test.running().io;
+    own_epolls(io, id);
+    if io.duplicate_unknown() {
+        DUPLICATES_UNKNOWN.fetch_add(1, Ordering::SeqCst);
+    }
     running.tests.push(Entry { id, runtime, test });
     // A lingering monitor finds the test within a check interval by itself. (All waiters are woken: there is one,
     // the monitor, but a unit test may wait beside it.)
@@ -375,6 +504,8 @@ mod tests {
             Clocks::start(runtime.handle(), None),
             &settings,
             Activity::shared(),
+            BuiltEpoll::UNSEEN,
+            |_| {},
         )))
     }
 
@@ -475,5 +606,50 @@ mod tests {
             (1, 1),
             "told twice"
         );
+    }
+
+    /// A runtime whose build registered nothing through its epoll's duplicate (tokio without its signal driver): the
+    /// duplicate is found at the first registration through it, by the waker the epoll lists, and from then on
+    /// every registration is the test's; another runtime's registrations are not.
+    #[cfg(ws_test_libc_hooks)]
+    #[test]
+    fn an_epoll_whose_duplicate_is_unknown_is_found_by_its_waker() {
+        let (runtime, built) = crate::setup::io_registrations::build_watched(runtime);
+        assert!(
+            built.epoll >= 0 && built.waker >= 0,
+            "the build registered nothing: {built:?}"
+        );
+        let settings = Settings::resolve(&Options::new("registry::duplicate".to_string().into())).expect("settings");
+        let test = Arc::new(Bare(RunningTest::new(
+            Clocks::start(runtime.handle(), None),
+            &settings,
+            Activity::shared(),
+            BuiltEpoll { duplicate: -1, ..built },
+            |test| {
+                test.running().real_io_in_play();
+            },
+        )));
+        let registration = register(runtime.handle(), Arc::clone(&test) as Arc<dyn Registered>);
+        assert!(test.0.io.duplicate_unknown());
+        // Another runtime's socket, registered meanwhile, is not the test's.
+        let other = self::runtime();
+        let other_listener = other
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("a port");
+        assert!(
+            !test.0.real_io_seen(),
+            "another runtime's socket was taken for the test's"
+        );
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("a port");
+        assert!(test.0.real_io_seen(), "the test's own socket was not seen");
+        assert!(!test.0.io.duplicate_unknown());
+        let address = listener.local_addr().expect("an address");
+        assert_eq!(
+            test.0.io.describe().as_deref(),
+            Some(&*format!("1 TCP listener on {address}"))
+        );
+        drop((listener, other_listener, registration));
     }
 }

@@ -1,0 +1,509 @@
+//! The test runtime's real I/O: the file descriptors registered with its I/O driver after it was built (sockets,
+//! listeners, pipes, the pidfds by which tokio waits for child processes), wherever in the test they were made, and
+//! what they are, for a failure's report. `setup/io_registrations.rs` sees each registration as it happens and tells
+//! [`RealIo`]; this file knows nothing of how.
+//!
+//! tokio's I/O driver registers its own waker (and its signal pipe) while the runtime is built: those are its baseline,
+//! and the build is where the runtime's epoll instance is found ([`capture_epoll`]). tokio (1.54) makes the instance
+//! with mio, registers its waker through it, then registers everything else through a duplicate of it, another
+//! number for the same instance: both are watched. A build that registers nothing more (no signal driver) leaves the
+//! duplicate unknown; the first registration with an unknown epoll that lists the runtime's waker finds it
+//! (`setup/registry.rs`, `find_duplicate`).
+
+// Without the hooks nothing registers, and most of this waits unused.
+#![cfg_attr(not(ws_test_libc_hooks), allow(dead_code))]
+
+use std::cell::Cell;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
+
+use crate::lock::lock;
+
+/// No epoll instance known: no hook on this target, or a runtime without an I/O driver.
+const NONE: i32 = -1;
+
+/// What a runtime's build registered: the epoll its waker was registered with, the waker, and the duplicate of the
+/// epoll that later registrations go through, each `NONE` when not seen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct BuiltEpoll {
+    pub(crate) epoll: i32,
+    pub(crate) waker: i32,
+    pub(crate) duplicate: i32,
+}
+
+impl BuiltEpoll {
+    pub(crate) const UNSEEN: BuiltEpoll = BuiltEpoll {
+        epoll: NONE,
+        waker: NONE,
+        duplicate: NONE,
+    };
+}
+
+thread_local! {
+    /// While a test's runtime is built on this thread, what the build registered so far. A `const` thread-local
+    /// without a destructor: read from inside a libc call.
+    static BUILDING: Cell<Option<BuiltEpoll>> = const { Cell::new(None) };
+}
+
+/// Runs `build` (a runtime's build) and returns what it built with what it registered.
+pub(crate) fn capture_epoll<T>(build: impl FnOnce() -> T) -> (T, BuiltEpoll) {
+    BUILDING.set(Some(BuiltEpoll::UNSEEN));
+    let built = build();
+    (built, BUILDING.take().unwrap_or(BuiltEpoll::UNSEEN))
+}
+
+/// `fd` was registered with `epoll` on this thread. Called from inside libc's `epoll_ctl`: nothing here allocates or
+/// can panic.
+pub(crate) fn registered_on_this_thread(epoll: i32, fd: i32) {
+    let _ = BUILDING.try_with(|building| {
+        if let Some(mut built) = building.get() {
+            if built.epoll == NONE {
+                (built.epoll, built.waker) = (epoll, fd);
+            } else if built.duplicate == NONE && epoll != built.epoll {
+                built.duplicate = epoll;
+            }
+            building.set(Some(built));
+        }
+    });
+}
+
+/// The real I/O of one test's runtime.
+pub(crate) struct RealIo {
+    /// The runtime's epoll instance by both its numbers (`BuiltEpoll`), while they are known to be this test's.
+    epoll: AtomicI32,
+    duplicate: AtomicI32,
+    waker: i32,
+    /// What is registered now, beyond the runtime's baseline, in the order it came.
+    registered: Mutex<Vec<Registration>>,
+    /// How many of those are child processes: while one runs, the paused clock keeps to real time.
+    children: AtomicU32,
+    /// Registrations since the start, including those gone again.
+    ever: AtomicU32,
+}
+
+/// One file descriptor registered with the runtime, and what it was when registered: a socket's addresses are read
+/// when a report asks, since a connection's peer is known only once it is established.
+struct Registration {
+    fd: i32,
+    kind: Kind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Kind {
+    Socket,
+    /// A child process: its pid and its program's name.
+    Child(u32, String),
+    Pipe,
+    /// Something else, as /proc names it (`anon_inode:[eventfd]`, a file).
+    Other(String),
+}
+
+impl RealIo {
+    /// No real I/O yet, on a runtime whose build registered `built` (from [`capture_epoll`]).
+    pub(crate) const fn new(built: BuiltEpoll) -> RealIo {
+        RealIo {
+            epoll: AtomicI32::new(built.epoll),
+            duplicate: AtomicI32::new(built.duplicate),
+            waker: built.waker,
+            registered: Mutex::new(Vec::new()),
+            children: AtomicU32::new(0),
+            ever: AtomicU32::new(0),
+        }
+    }
+
+    /// The numbers of the runtime's epoll instance known to be this test's (`NONE` for one not known).
+    pub(crate) fn epolls(&self) -> [i32; 2] {
+        [self.epoll.load(Ordering::SeqCst), self.duplicate.load(Ordering::SeqCst)]
+    }
+
+    /// Whether the duplicate that registrations go through is still to be found: the epoll instance is known, and a
+    /// registration with an epoll that lists `waker()` is the first through it.
+    pub(crate) fn duplicate_unknown(&self) -> bool {
+        self.epoll.load(Ordering::SeqCst) != NONE && self.duplicate.load(Ordering::SeqCst) == NONE
+    }
+
+    pub(crate) fn waker(&self) -> i32 {
+        self.waker
+    }
+
+    pub(crate) fn found_duplicate(&self, duplicate: i32) {
+        self.duplicate.store(duplicate, Ordering::SeqCst);
+    }
+
+    /// `fd` was registered with the runtime; returns whether it is the first real I/O of the test.
+    pub(crate) fn added(&self, fd: i32) -> bool {
+        let kind = kind_of(fd);
+        if matches!(kind, Kind::Child(..)) {
+            self.children.fetch_add(1, Ordering::SeqCst);
+        }
+        lock(&self.registered).push(Registration { fd, kind });
+        self.ever.fetch_add(1, Ordering::SeqCst) == 0
+    }
+
+    /// `fd` was deregistered from the runtime (it is about to be closed).
+    pub(crate) fn removed(&self, fd: i32) {
+        let mut registered = lock(&self.registered);
+        if let Some(index) = registered.iter().position(|registration| registration.fd == fd) {
+            if matches!(registered.swap_remove(index).kind, Kind::Child(..)) {
+                self.children.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+    }
+
+    /// Whether a child process the test started is running (tokio still waits for it).
+    pub(crate) fn child_running(&self) -> bool {
+        self.children.load(Ordering::SeqCst) > 0
+    }
+
+    /// What the real I/O is, for a report: "2 TCP sockets to 127.0.0.1:41233, 1 child process (pid 4242, sh)";
+    /// `None` when none was seen (ws-test cannot see it on this target, or it came from `ws::Server` alone).
+    pub(crate) fn describe(&self) -> Option<String> {
+        let ever = self.ever.load(Ordering::SeqCst);
+        if ever == 0 {
+            return None;
+        }
+        let now: Vec<(Kind, Option<Socket>)> = lock(&self.registered)
+            .iter()
+            .map(|registration| match &registration.kind {
+                Kind::Child(pid, program) => (
+                    Kind::Child(*pid, program_of(*pid).unwrap_or_else(|| program.clone())),
+                    None,
+                ),
+                kind => (kind.clone(), socket_of(registration)),
+            })
+            .collect();
+        let mut parts = describe_all(&now);
+        let gone = (ever as usize).saturating_sub(now.len());
+        if gone > 0 {
+            parts.push(format!("{gone} more closed earlier"));
+        }
+        Some(parts.join(", "))
+    }
+}
+
+fn socket_of(registration: &Registration) -> Option<Socket> {
+    match registration.kind {
+        Kind::Socket => Some(read_socket(registration.fd)),
+        _ => None,
+    }
+}
+
+/// A registered socket as the kernel describes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Socket {
+    transport: &'static str,
+    listening: bool,
+    local: Option<std::net::SocketAddr>,
+    peer: Option<std::net::SocketAddr>,
+}
+
+/// One part per kind of thing, connections first: what a reader looks for first is who the test talked to.
+fn describe_all(registered: &[(Kind, Option<Socket>)]) -> Vec<String> {
+    let sockets: Vec<&Socket> = registered.iter().filter_map(|(_, socket)| socket.as_ref()).collect();
+    let mut parts = Vec::new();
+    // A connection between two sockets of the runtime: counted once, from the side whose peer is the other.
+    let inside = |socket: &Socket| {
+        socket.peer.is_some()
+            && sockets
+                .iter()
+                .any(|other| other.local == socket.peer && other.peer == socket.local)
+    };
+    let mut pairs: Vec<String> = Vec::new();
+    let mut to_peers: Vec<(&'static str, std::net::SocketAddr, usize)> = Vec::new();
+    let mut unconnected: Vec<String> = Vec::new();
+    for socket in &sockets {
+        match (socket.peer, socket.local) {
+            (Some(peer), Some(local)) if inside(socket) => {
+                // Said from the client's side, the one whose peer a listener listens on; by port without one.
+                let listens_on = |address| {
+                    sockets
+                        .iter()
+                        .any(|other| other.listening && other.local == Some(address))
+                };
+                let client_side = match (listens_on(peer), listens_on(local)) {
+                    (true, false) => true,
+                    (false, true) => false,
+                    _ => (local.port(), local.ip()) < (peer.port(), peer.ip()),
+                };
+                if client_side {
+                    pairs.push(format!("{local} ↔ {peer}"));
+                }
+            }
+            (Some(peer), _) => match to_peers
+                .iter_mut()
+                .find(|(transport, address, _)| *transport == socket.transport && *address == peer)
+            {
+                Some((_, _, sockets)) => *sockets += 1,
+                None => to_peers.push((socket.transport, peer, 1)),
+            },
+            (None, Some(local)) if socket.listening => {
+                unconnected.push(format!("1 {} listener on {local}", socket.transport))
+            }
+            (None, Some(local)) if socket.transport == "UDP" => unconnected.push(format!("1 UDP socket on {local}")),
+            _ => unconnected.push(format!("1 {} socket", socket.transport)),
+        }
+    }
+    for (transport, peer, sockets) in to_peers {
+        parts.push(format!(
+            "{} to {peer}",
+            count(sockets, &format!("{transport} socket"), &format!("{transport} sockets"))
+        ));
+    }
+    if !pairs.is_empty() {
+        parts.push(format!(
+            "{} between sockets of the test's own runtime ({}), which cannot be late",
+            count(pairs.len(), "TCP connection", "TCP connections"),
+            pairs.join(", ")
+        ));
+    }
+    parts.extend(unconnected);
+    let children: Vec<String> = registered
+        .iter()
+        .filter_map(|(kind, _)| match kind {
+            Kind::Child(pid, program) => Some(format!("pid {pid}, {program}")),
+            _ => None,
+        })
+        .collect();
+    if !children.is_empty() {
+        parts.push(format!(
+            "{} ({})",
+            count(children.len(), "child process", "child processes"),
+            children.join("; ")
+        ));
+    }
+    let pipes = registered.iter().filter(|(kind, _)| *kind == Kind::Pipe).count();
+    if pipes > 0 {
+        parts.push(count(pipes, "pipe", "pipes"));
+    }
+    for (kind, _) in registered {
+        if let Kind::Other(name) = kind {
+            parts.push(format!("1 file descriptor ({name})"));
+        }
+    }
+    parts
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// What `fd` is, as /proc names it.
+#[cfg(target_os = "linux")]
+fn kind_of(fd: i32) -> Kind {
+    let Ok(target) = std::fs::read_link(format!("/proc/self/fd/{fd}")) else {
+        return Kind::Other("closed".to_string());
+    };
+    let target = target.to_string_lossy();
+    if target.starts_with("socket:") {
+        Kind::Socket
+    } else if target.starts_with("pipe:") {
+        Kind::Pipe
+    } else if target == "anon_inode:[pidfd]" {
+        child_of(fd).unwrap_or_else(|| Kind::Other(target.into_owned()))
+    } else {
+        Kind::Other(target.into_owned())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn kind_of(_fd: i32) -> Kind {
+    Kind::Other("unknown".to_string())
+}
+
+/// The child process a pidfd refers to: its pid from the pidfd's fdinfo, its program from /proc.
+#[cfg(target_os = "linux")]
+fn child_of(pidfd: i32) -> Option<Kind> {
+    let fdinfo = std::fs::read_to_string(format!("/proc/self/fdinfo/{pidfd}")).ok()?;
+    let pid: u32 = fdinfo
+        .lines()
+        .find_map(|line| line.strip_prefix("Pid:"))?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Kind::Child(pid, program_of(pid).unwrap_or_default()))
+}
+
+/// The program a process runs, by its name in /proc. Read again for a report: tokio may register a child's pidfd
+/// before the kernel has renamed the child after the program it executes (until then it has its parent thread's name).
+#[cfg(target_os = "linux")]
+fn program_of(pid: u32) -> Option<String> {
+    let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+    Some(name.trim().to_string())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn program_of(_pid: u32) -> Option<String> {
+    None
+}
+
+#[cfg(target_os = "linux")]
+fn read_socket(fd: i32) -> Socket {
+    let option = |name: libc::c_int| {
+        let mut value: libc::c_int = 0;
+        let mut length = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: `value` and `length` are live locals of the sizes given; on a closed or reused descriptor the call
+        // fails or reads another socket's option, which can only make the report's words wrong.
+        let result = unsafe { libc::getsockopt(fd, libc::SOL_SOCKET, name, (&raw mut value).cast(), &raw mut length) };
+        (result == 0).then_some(value)
+    };
+    let transport = match (option(libc::SO_DOMAIN), option(libc::SO_TYPE)) {
+        (Some(libc::AF_UNIX), _) => "Unix",
+        (_, Some(libc::SOCK_STREAM)) => "TCP",
+        (_, Some(libc::SOCK_DGRAM)) => "UDP",
+        _ => "other",
+    };
+    Socket {
+        transport,
+        listening: option(libc::SO_ACCEPTCONN) == Some(1),
+        local: address(fd, libc::getsockname),
+        peer: address(fd, libc::getpeername),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn read_socket(_fd: i32) -> Socket {
+    Socket {
+        transport: "other",
+        listening: false,
+        local: None,
+        peer: None,
+    }
+}
+
+/// A socket's own address or its peer's (by `read`, `getsockname` or `getpeername`), when it is an IP address.
+#[cfg(target_os = "linux")]
+fn address(
+    fd: i32,
+    read: unsafe extern "C" fn(libc::c_int, *mut libc::sockaddr, *mut libc::socklen_t) -> libc::c_int,
+) -> Option<std::net::SocketAddr> {
+    // SAFETY: all-zero bytes are a valid `sockaddr_storage` (a plain C struct of integers).
+    let mut storage: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    let mut length = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    // SAFETY: `storage` is a live local as large as `length` says, the size the kernel may write at most.
+    if unsafe { read(fd, (&raw mut storage).cast(), &raw mut length) } != 0 {
+        return None;
+    }
+    match libc::c_int::from(storage.ss_family) {
+        libc::AF_INET => {
+            // SAFETY: the family says the kernel wrote a `sockaddr_in`, which fits in a `sockaddr_storage` and needs
+            // no more alignment.
+            let ipv4: libc::sockaddr_in = unsafe { *(&raw const storage).cast() };
+            Some(std::net::SocketAddr::from((
+                u32::from_be(ipv4.sin_addr.s_addr).to_be_bytes(),
+                u16::from_be(ipv4.sin_port),
+            )))
+        }
+        libc::AF_INET6 => {
+            // SAFETY: as above, for a `sockaddr_in6`.
+            let ipv6: libc::sockaddr_in6 = unsafe { *(&raw const storage).cast() };
+            Some(std::net::SocketAddr::from((
+                ipv6.sin6_addr.s6_addr,
+                u16::from_be(ipv6.sin6_port),
+            )))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tcp(local: &str, peer: Option<&str>, listening: bool) -> (Kind, Option<Socket>) {
+        (
+            Kind::Socket,
+            Some(Socket {
+                transport: "TCP",
+                listening,
+                local: Some(local.parse().expect("an address")),
+                peer: peer.map(|peer| peer.parse().expect("an address")),
+            }),
+        )
+    }
+
+    #[test]
+    fn sockets_to_one_peer_are_counted_and_a_child_is_named() {
+        let registered = [
+            tcp("127.0.0.1:50001", Some("127.0.0.1:41233"), false),
+            tcp("127.0.0.1:50002", Some("127.0.0.1:41233"), false),
+            (Kind::Child(4242, "sh".to_string()), None),
+            (Kind::Pipe, None),
+            (Kind::Pipe, None),
+        ];
+        assert_eq!(
+            describe_all(&registered).join(", "),
+            "2 TCP sockets to 127.0.0.1:41233, 1 child process (pid 4242, sh), 2 pipes"
+        );
+    }
+
+    #[test]
+    fn a_connection_inside_the_runtime_is_said_once_and_cannot_be_late() {
+        let registered = [
+            tcp("127.0.0.1:41233", None, true),
+            tcp("127.0.0.1:50112", Some("127.0.0.1:41233"), false),
+            tcp("127.0.0.1:41233", Some("127.0.0.1:50112"), false),
+        ];
+        assert_eq!(
+            describe_all(&registered).join(", "),
+            "1 TCP connection between sockets of the test's own runtime (127.0.0.1:50112 ↔ 127.0.0.1:41233), which \
+             cannot be late, 1 TCP listener on 127.0.0.1:41233"
+        );
+    }
+
+    /// As tokio 1.54 builds: the waker through mio's epoll, the signal pipe through its duplicate.
+    #[test]
+    fn the_build_names_its_epoll_and_its_duplicate_and_nothing_else_does() {
+        registered_on_this_thread(7, 8);
+        let ((), built) = capture_epoll(|| {
+            registered_on_this_thread(3, 4);
+            registered_on_this_thread(5, 9);
+            registered_on_this_thread(5, 10);
+        });
+        assert_eq!(
+            built,
+            BuiltEpoll {
+                epoll: 3,
+                waker: 4,
+                duplicate: 5
+            }
+        );
+        let ((), built) = capture_epoll(|| registered_on_this_thread(3, 4));
+        assert_eq!(
+            built,
+            BuiltEpoll {
+                epoll: 3,
+                waker: 4,
+                duplicate: NONE
+            }
+        );
+        let ((), built) = capture_epoll(|| ());
+        assert_eq!(built, BuiltEpoll::UNSEEN);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_real_socket_and_child_are_read_from_the_kernel() {
+        use std::os::fd::AsRawFd;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+        let client = std::net::TcpStream::connect(listener.local_addr().expect("an address")).expect("connected");
+        let io = RealIo::new(BuiltEpoll::UNSEEN);
+        assert!(io.describe().is_none());
+        assert!(io.added(client.as_raw_fd()));
+        assert!(!io.added(listener.as_raw_fd()));
+        let server = listener.local_addr().expect("an address");
+        assert_eq!(
+            io.describe().expect("described"),
+            format!("1 TCP socket to {server}, 1 TCP listener on {server}")
+        );
+        io.removed(client.as_raw_fd());
+        assert_eq!(
+            io.describe().expect("described"),
+            format!("1 TCP listener on {server}, 1 more closed earlier")
+        );
+        assert!(!io.child_running());
+    }
+}
