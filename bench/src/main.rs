@@ -194,6 +194,11 @@ const JUMPS: usize = 100;
 /// Tests run by hand (`Builder`) in the leftovers comparisons, in one process, and those with real I/O in play.
 const LOOKS: usize = 200;
 const LOOKS_WITH_IO: usize = 20;
+/// Sockets registered and deregistered in the real-I/O detection's comparison, and `epoll_ctl` calls in its fast path's.
+const REGISTRATIONS: usize = 2000;
+const EPOLL_CALLS: usize = 200_000;
+/// Datagrams sent in the network guard's comparison, each a guarded call.
+const GUARDED_CALLS: usize = 20_000;
 
 /// What serving an app in memory and the real-I/O grace cost, as users run tests (debug builds): a WebSocket through
 /// `http::serve` against the same through `ws::pair()`, and a clock jump with a real socket in play against one
@@ -208,12 +213,16 @@ fn services(bench: &Path, workspace: &Path, target: &Path) -> String {
             .replace("ROUND_TRIPS", &ROUND_TRIPS.to_string())
             .replace("CONNECTIONS", &CONNECTIONS.to_string())
             .replace("LOOKS_WITH_IO", &LOOKS_WITH_IO.to_string())
+            .replace("REGISTRATIONS", &REGISTRATIONS.to_string())
+            .replace("EPOLL_CALLS", &EPOLL_CALLS.to_string())
+            .replace("GUARDED_CALLS", &GUARDED_CALLS.to_string())
             .replace("LOOKS", &LOOKS.to_string())
             .replace("JUMPS", &JUMPS.to_string()),
         "\"http\"",
         "axum = { version = \"0.8.9\", default-features = false, features = [\"http1\", \"tokio\", \"ws\"] }\n\
          futures-util = { version = \"0.3.31\", default-features = false, features = [\"sink\"] }\n\
-         tokio-tungstenite = { version = \"0.30.0\", default-features = false }\n",
+         tokio-tungstenite = { version = \"0.30.0\", default-features = false }\n\
+         libc = \"0.2.172\"\n",
     );
     let binary = build_test_binary(&root, target, false);
     let run_one = |test: &str| {
@@ -317,6 +326,38 @@ fn services(bench: &Path, workspace: &Path, target: &Path) -> String {
         seconds(stopped_io),
         micros(quiet_io.saturating_sub(stopped_io), LOOKS_WITH_IO) / 1000.0,
         micros(working_io.saturating_sub(stopped_io), LOOKS_WITH_IO) / 1000.0
+    );
+    let (in_test, outside, _) = alternate(
+        SERVICE_RUNS,
+        || run_one("registrations_in_a_test"),
+        || run_one("registrations_outside_a_test"),
+    );
+    let _ = writeln!(
+        table,
+        "| {REGISTRATIONS} UDP sockets bound and dropped, each registered with the runtime and deregistered (median of {SERVICE_RUNS}) | in a test, each seen by ws-test's `epoll_ctl` (what it is, read from /proc): {} | in a runtime of no test (the hook's fast path only): {} | {:+.1} µs per socket a test registers |",
+        seconds(in_test),
+        seconds(outside),
+        micros(in_test.saturating_sub(outside), REGISTRATIONS)
+    );
+    let (hooked, raw, _) = alternate(
+        SERVICE_RUNS,
+        || run_one("epoll_ctl_through_the_hook"),
+        || run_one("epoll_ctl_as_a_system_call"),
+    );
+    let _ = writeln!(
+        table,
+        "| {EPOLL_CALLS} `epoll_ctl(EPOLL_CTL_MOD)` calls on an epoll of no test (median of {SERVICE_RUNS}) | through ws-test's `epoll_ctl`: {} | the system call itself: {} | {:+.3} µs per call |",
+        seconds(hooked),
+        seconds(raw),
+        micros(hooked.saturating_sub(raw), EPOLL_CALLS)
+    );
+    let (guarded, unguarded, _) = alternate(SERVICE_RUNS, || run_one("guarded_sends"), || run_one("unguarded_sends"));
+    let _ = writeln!(
+        table,
+        "| {GUARDED_CALLS} UDP datagrams sent to 127.0.0.1 with `send_to` (median of {SERVICE_RUNS}) | under the network guard (`\"local\"`, the default), each call judged: {} | `network = \"allow\"`: {} | {:+.2} µs per guarded call |",
+        seconds(guarded),
+        seconds(unguarded),
+        micros(guarded.saturating_sub(unguarded), GUARDED_CALLS)
     );
     table
 }
@@ -504,6 +545,73 @@ fn quiet_leftovers_with_real_io() {
 #[test]
 fn stopped_leftovers_with_real_io() {
     runs(LOOKS_WITH_IO, "stopped_io", GRACE, || Box::pin(worker(true)));
+}
+
+/// Sockets registered with the runtime and deregistered again, as a test that opens connections does.
+async fn register_sockets() {
+    for _ in 0..REGISTRATIONS {
+        drop(tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap());
+    }
+}
+
+#[test]
+fn registrations_in_a_test() {
+    ws_test::Builder::new("registrations").run(register_sockets());
+}
+
+#[test]
+fn registrations_outside_a_test() {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(register_sockets());
+}
+
+/// An epoll of no test, with one eventfd registered, modified `EPOLL_CALLS` times by `call`.
+fn modify_an_epoll(call: fn(i32, i32, *mut libc::epoll_event) -> i64) {
+    unsafe {
+        let epoll = libc::epoll_create1(libc::EPOLL_CLOEXEC);
+        let event_fd = libc::eventfd(0, libc::EFD_CLOEXEC);
+        let mut event = libc::epoll_event { events: libc::EPOLLIN as u32, u64: 0 };
+        assert_eq!(libc::epoll_ctl(epoll, libc::EPOLL_CTL_ADD, event_fd, &mut event), 0);
+        for _ in 0..EPOLL_CALLS {
+            assert_eq!(call(epoll, event_fd, &mut event), 0);
+        }
+        libc::close(event_fd);
+        libc::close(epoll);
+    }
+}
+
+#[test]
+fn epoll_ctl_through_the_hook() {
+    modify_an_epoll(|epoll, fd, event| unsafe { libc::epoll_ctl(epoll, libc::EPOLL_CTL_MOD, fd, event) as i64 });
+}
+
+#[test]
+fn epoll_ctl_as_a_system_call() {
+    modify_an_epoll(|epoll, fd, event| unsafe {
+        libc::syscall(libc::SYS_epoll_ctl, epoll, libc::EPOLL_CTL_MOD, fd, event)
+    });
+}
+
+/// Datagrams to the socket itself: each `send_to` is a call the network guard judges.
+async fn send_datagrams() {
+    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let target = socket.local_addr().unwrap();
+    for _ in 0..GUARDED_CALLS {
+        socket.send_to(b"x", target).await.unwrap();
+    }
+}
+
+#[test]
+fn guarded_sends() {
+    ws_test::Builder::new("guarded").run(send_datagrams());
+}
+
+#[test]
+fn unguarded_sends() {
+    ws_test::Builder::new("unguarded").network(ws_test::Network::Allow).run(send_datagrams());
 }
 
 #[test]

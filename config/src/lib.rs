@@ -16,6 +16,7 @@
 mod choices;
 mod duration;
 mod names;
+mod network;
 
 pub use choices::{
     DEFAULT_IO_GRACE, DEFAULT_TIMEOUT, DEFAULT_VIRTUAL_TIMEOUT, Deadlock, Flavor, IoGrace, Leaks, MaxBlocking,
@@ -26,3 +27,4 @@ pub use duration::DURATION_FORMAT_HELP;
 pub use duration::{MAX_BUDGET, budget_text, parse_duration};
 #[doc(hidden)]
 pub use names::Named;
+pub use network::{Allowed, Network};

@@ -11,7 +11,7 @@ use std::time::Duration;
 use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::ext::IdentExt;
-use ws_test_config::{Deadlock, Flavor, IoGrace, Leaks, MaxBlocking, Named, UnhandledPanic, parse_duration};
+use ws_test_config::{Deadlock, Flavor, IoGrace, Leaks, MaxBlocking, Named, Network, UnhandledPanic, parse_duration};
 
 use crate::errors::Errors;
 
@@ -44,6 +44,8 @@ pub(crate) struct Arguments {
     pub(crate) deadlock: Option<Located<Deadlock>>,
     pub(crate) max_blocking: Option<Located<MaxBlocking>>,
     pub(crate) io_grace: Option<Located<IoGrace>>,
+    /// Kept as written (checked): the expansion hands the text to the builder.
+    pub(crate) network: Option<Located<String>>,
 }
 
 /// One argument the attribute knows: its name, a correct value to show in messages, and how to read it.
@@ -120,6 +122,11 @@ const ARGUMENTS: &[Argument] = &[
         name: "io_grace",
         example: "\"20ms\"",
         read: |arguments, written| set(&mut arguments.io_grace, written, written.io_grace()?),
+    },
+    Argument {
+        name: "network",
+        example: "\"127.0.0.1, db.internal:5432\"",
+        read: |arguments, written| set(&mut arguments.network, written, written.network()?),
     },
 ];
 
@@ -324,6 +331,13 @@ impl Written {
     fn io_grace(&self) -> syn::Result<IoGrace> {
         IoGrace::from_text(&self.string()?)
             .map_err(|problem| self.error(format!("Failed to parse value of `io_grace`: {problem}")))
+    }
+
+    fn network(&self) -> syn::Result<String> {
+        let text = self.string()?;
+        Network::from_text(&text)
+            .map(|_| text)
+            .map_err(|problem| self.error(format!("Failed to parse value of `network`: {problem}")))
     }
 
     fn crate_path(&self) -> syn::Result<CratePath> {

@@ -168,6 +168,10 @@ fn builder_calls(arguments: &Arguments, body: &BodyFacts, crate_path: &TokenStre
         None if body.real_io => calls.extend(quote!(.real_io_in_body())),
         None => {}
     }
+    if let Some(network) = &arguments.network {
+        let text = &network.value;
+        calls.extend(quote!(.network_text(#text)));
+    }
     if let Some(virtual_timeout) = &arguments.virtual_timeout {
         let duration = duration_tokens(virtual_timeout.value);
         calls.extend(quote!(.virtual_timeout(#duration)));

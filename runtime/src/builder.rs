@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use crate::config::{Deadlock, Flavor, IoGrace, Leaks, MaxBlocking, Options, UnhandledPanic};
+use crate::config::{Deadlock, Flavor, IoGrace, Leaks, MaxBlocking, Network, Options, UnhandledPanic};
 use crate::harness;
 
 /// Runs one test on a fresh tokio runtime of its own, with a virtual clock and a real-time budget.
@@ -220,6 +220,32 @@ impl Builder {
     pub fn io_grace(mut self, grace: IoGrace) -> Builder {
         self.options.io_grace = Some(grace);
         self
+    }
+
+    /// The hosts the test may reach; `network = "..."`. Without it: `WS_TEST_NETWORK` when set, else
+    /// [`Network::Local`] under the paused clock and [`Network::Allow`] for a real-time test. See [`Network`].
+    ///
+    /// ```
+    /// ws_test::Builder::new("reaches_the_test_database")
+    ///     .network(ws_test::Network::from_text("127.0.0.1, db.internal:5432").unwrap())
+    ///     .run(async {});
+    /// ```
+    pub fn network(mut self, network: Network) -> Builder {
+        self.options.network = Some(network);
+        self
+    }
+
+    /// What `#[ws_test]` calls for `network = "..."`, checked at compile time already. Not part of the API.
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn network_text(self, text: &str) -> Builder {
+        match Network::from_text(text) {
+            Ok(network) => self.network(network),
+            Err(problem) => panic!(
+                "test `{}` cannot start: network = {text:?}: {problem}",
+                self.options.test_name
+            ),
+        }
     }
 
     /// What `#[ws_test]` calls when the body creates a socket, a listener or a child process itself: real I/O is in

@@ -5,10 +5,10 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
+pub use ws_test_config::{Allowed, Deadlock, Flavor, IoGrace, Leaks, MaxBlocking, Network, UnhandledPanic};
 pub(crate) use ws_test_config::{
     DEFAULT_IO_GRACE, DEFAULT_TIMEOUT, DEFAULT_VIRTUAL_TIMEOUT, MAX_BUDGET, Named, parse_duration,
 };
-pub use ws_test_config::{Deadlock, Flavor, IoGrace, Leaks, MaxBlocking, UnhandledPanic};
 
 /// The settings as given: `None` means "not given", to be taken from the environment or the default when the test
 /// starts.
@@ -26,6 +26,7 @@ pub(crate) struct Options {
     pub(crate) deadlock: Option<Deadlock>,
     pub(crate) max_blocking: Option<MaxBlocking>,
     pub(crate) io_grace: Option<IoGrace>,
+    pub(crate) network: Option<Network>,
     /// The attribute saw the body create a socket or a child process itself.
     pub(crate) real_io_in_body: bool,
 }
@@ -57,6 +58,7 @@ macro_rules! options_with_only_a_name {
             deadlock: None,
             max_blocking: None,
             io_grace: None,
+            network: None,
             real_io_in_body: false,
         }
     };

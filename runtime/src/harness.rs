@@ -213,7 +213,13 @@ impl Started {
         test.running.leftovers_watched();
         let mut findings = Vec::new();
         guards.body_finished(&test, end, &leftovers, &mut findings);
-        if let Some(fired) = fired_during_look {
+        // A guard that fired while the body was ending anyway (it panicked on the error a refused connection
+        // returned, or returned before its next poll): what the guard saw is reported too.
+        let fired = match (fired_during_look, end) {
+            (None, BodyEnd::Completed | BodyEnd::Panicked) => test.running.interrupt.take_failure(),
+            (fired, _) => fired,
+        };
+        if let Some(fired) = fired {
             // Unless its guard reports it itself (a blocked event loop).
             if !findings.iter().any(|finding| finding.kind == fired.kind) {
                 findings.insert(0, fired);
@@ -229,7 +235,26 @@ impl Started {
         guards.runtime_shut_down(&test, &mut findings);
         // In this order: the guards, then the test's registration, which ends the monitor's watch.
         drop((guards, registration));
+        // Out of the monitor's sight: reading the debug info to name a call site takes a while.
+        if !findings.is_empty() || matches!(outcome, Ok(Err(_))) {
+            name_call_sites(&test, &mut outcome, &mut findings);
+        }
         conclude(&test, &clocks_at_end, &leftovers, outcome, findings)
+    }
+}
+
+/// The call sites the guards captured while the runtime ran, named in their failures (cold: most tests fail nothing).
+#[cold]
+fn name_call_sites<T>(
+    test: &TestContext,
+    outcome: &mut Result<Result<T, Failure>, Box<dyn Any + Send>>,
+    findings: &mut [Failure],
+) {
+    if let Ok(Err(interruption)) = outcome {
+        guards::name_call_site(test, interruption);
+    }
+    for finding in findings {
+        guards::name_call_site(test, finding);
     }
 }
 

@@ -67,7 +67,7 @@ pub use body::background::background;
 pub use body::settle::settle;
 pub use builder::Builder;
 #[doc(inline)]
-pub use config::{Deadlock, Flavor, IoGrace, Leaks, MaxBlocking, UnhandledPanic};
+pub use config::{Allowed, Deadlock, Flavor, IoGrace, Leaks, MaxBlocking, Network, UnhandledPanic};
 pub use guards::STUCK_EXIT_CODE;
 
 /// Runs an `async fn` test on a fresh tokio runtime with a paused, auto-advancing clock and a real-time budget.
@@ -88,6 +88,7 @@ pub use guards::STUCK_EXIT_CODE;
 /// | `max_blocking` | `"250ms"`, `"off"`: how long the runtime's thread may be blocked (Linux) | `WS_TEST_MAX_BLOCKING`, else `"250ms"` |
 /// | `leaks` | `"deny"` (tasks that keep working after the body fail it), `"strict"` (any task still alive), `"warn"`, `"allow"` | `WS_TEST_LEAKS`, else `"deny"` |
 /// | `io_grace` | `"auto"`, `"off"`, `"20ms"`: how long the paused clock waits for real I/O | `WS_TEST_IO_GRACE`, else `"auto"` |
+/// | `network` | `"local"`, `"allow"`, `"127.0.0.1, db.internal:5432, 10.0.0.0/8"`: the hosts the test may reach (Linux with glibc) | `WS_TEST_NETWORK`, else `"local"` (`"allow"` in real time) |
 ///
 /// ```
 /// use std::time::Duration;

@@ -12,9 +12,12 @@ use support::panic_of;
 use tokio_tungstenite::tungstenite::Message;
 use ws_test::{Builder, IoGrace, assert_close, assert_text, ws_test};
 
-/// An echo server on a thread and a runtime of its own, in real time: a common fixture. `reply_after` delays its
-/// handshake, as a slow peer would.
-fn echo_server_on_its_own_thread(reply_after: Duration) -> SocketAddr {
+/// A server on a thread and a runtime of its own, in real time, as a common fixture starts one: each connection is
+/// handed to `serve` in a task of its own.
+fn serve_on_its_own_thread<Serving>(serve: impl Fn(tokio::net::TcpStream) -> Serving + Send + 'static) -> SocketAddr
+where
+    Serving: std::future::Future<Output = ()> + Send + 'static,
+{
     let (address_sender, address) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -27,21 +30,28 @@ fn echo_server_on_its_own_thread(reply_after: Duration) -> SocketAddr {
                 .send(listener.local_addr().expect("an address"))
                 .expect("the test listens");
             while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(async move {
-                    tokio::time::sleep(reply_after).await;
-                    let Ok(mut socket) = tokio_tungstenite::accept_async(stream).await else {
-                        return;
-                    };
-                    while let Some(Ok(message)) = socket.next().await {
-                        if message.is_text() && socket.send(message).await.is_err() {
-                            return;
-                        }
-                    }
-                });
+                tokio::spawn(serve(stream));
             }
         });
     });
     address.recv().expect("the server starts")
+}
+
+/// A WebSocket echo server on a thread of its own; `reply_after` delays its handshake, as a slow peer would.
+fn echo_server_on_its_own_thread(reply_after: Duration) -> SocketAddr {
+    serve_on_its_own_thread(move |stream| websocket_echo(stream, reply_after))
+}
+
+async fn websocket_echo(stream: tokio::net::TcpStream, reply_after: Duration) {
+    tokio::time::sleep(reply_after).await;
+    let Ok(mut socket) = tokio_tungstenite::accept_async(stream).await else {
+        return;
+    };
+    while let Some(Ok(message)) = socket.next().await {
+        if message.is_text() && socket.send(message).await.is_err() {
+            return;
+        }
+    }
 }
 
 /// A server on a thread of its own answers in real time, before the timeouts that race it. It needs CPU time of its own
@@ -327,23 +337,7 @@ mod made_in_helpers {
 
     /// A plain TCP echo service, started by a helper as a fixture would: on a thread and a runtime of its own.
     fn start_echo_service_on_its_own_thread() -> SocketAddr {
-        let (address_sender, address) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a runtime");
-            runtime.block_on(async move {
-                let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
-                address_sender
-                    .send(listener.local_addr().expect("an address"))
-                    .expect("the test listens");
-                while let Ok((stream, _)) = listener.accept().await {
-                    tokio::spawn(echo(stream));
-                }
-            });
-        });
-        address.recv().expect("the service starts")
+        serve_on_its_own_thread(echo)
     }
 
     /// The same service, as a task of the runtime the helper is called on.

@@ -187,7 +187,7 @@ impl Measurements {
             stretch.seen_asleep += now.duration_since(stretch.last_look);
         }
         stretch.last_look = now;
-        stretch.blocked = blocked_time(stretch, &sample, now, self.activity.panic_time_in_stretch(now));
+        stretch.blocked = blocked_time(stretch, &sample, now, self.activity.backtrace_time_in_stretch(now));
         if stretch.blocked > self.limit {
             over_limit.store(true, Ordering::SeqCst);
         }

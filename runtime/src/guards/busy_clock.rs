@@ -71,13 +71,13 @@ impl Probe for BusyClock {
         let busy = self.activity.busy_stretch();
         // Time in the panic hook (printing a backtrace can take half a second of CPU) is the report of a failure, not
         // a runtime that never idles: it neither counts towards the busy stretch nor moves the clock.
-        let Some(stretch) = busy.filter(|_| !self.clock_not_paused && !self.activity.in_panic_hook()) else {
+        let Some(stretch) = busy.filter(|_| !self.clock_not_paused && !self.activity.in_backtrace_work()) else {
             self.following = None;
             return;
         };
         let busy_for = now
             .saturating_duration_since(self.activity.stretch_started())
-            .saturating_sub(self.activity.panic_time_in_stretch(now));
+            .saturating_sub(self.activity.backtrace_time_in_stretch(now));
         if busy_for < BUSY_AFTER {
             return;
         }

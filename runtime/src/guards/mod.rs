@@ -16,21 +16,24 @@ mod deadlock;
 mod io_grace;
 mod leaks;
 pub(crate) mod leftovers;
+mod network;
 mod panics;
 mod state_at_failure;
 mod virtual_time;
 mod watchdog;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use tokio::runtime::Handle;
 
 #[cfg(feature = "ws")]
 pub(crate) use io_grace::real_io_came_into_play;
+pub(crate) use network::name_call_site;
 pub use watchdog::STUCK_EXIT_CODE;
 
 use crate::observe::activity::Activity;
 use crate::observe::clock::Clocks;
+use crate::observe::network_call::NetworkCall;
 use crate::observe::real_io::BuiltEpoll;
 #[cfg(tokio_unstable)]
 use crate::observe::spawn_locations::SpawnLocations;
@@ -64,6 +67,10 @@ pub(crate) struct TestContext {
     /// The look at the tasks the body left, once it has begun: the monitor's probe ends it when the runtime never
     /// goes idle or it runs out of real time.
     pub(crate) leftovers: OnceLock<Arc<leftovers::Watching>>,
+    /// What the test's lookups resolved, for the network guard: a connection to one of these went by that name.
+    pub(crate) resolved_names: Mutex<Vec<(std::net::IpAddr, String)>>,
+    /// Where the network guard refused a connection: the stack, to be named after the runtime is gone.
+    pub(crate) escaped_from: Mutex<Option<std::backtrace::Backtrace>>,
 }
 
 impl TestContext {
@@ -95,6 +102,8 @@ impl TestContext {
             #[cfg(target_os = "linux")]
             blocked_stretches: const { OnceLock::new() },
             leftovers: const { OnceLock::new() },
+            resolved_names: const { Mutex::new(Vec::new()) },
+            escaped_from: const { Mutex::new(None) },
         }
     }
 }
@@ -186,6 +195,14 @@ impl Registered for TestContext {
 
     fn probes(self: Arc<Self>) -> Vec<Box<dyn Probe>> {
         probes_of(&self)
+    }
+
+    fn network_call(&self, call: &NetworkCall) -> bool {
+        network::judge(self, call)
+    }
+
+    fn name_resolved(&self, name: &str, addresses: &[std::net::IpAddr]) {
+        network::name_resolved(self, name, addresses);
     }
 }
 

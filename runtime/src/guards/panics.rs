@@ -42,13 +42,13 @@ pub(crate) fn start(test: &TestContext) -> Option<Box<dyn Guard>> {
                 .and_then(|runtime| registry::find(runtime.id()));
             let test = test.as_ref().map(|test| test.running());
             let on_runtime_thread = test.filter(|test| test.thread == std::thread::current().id());
-            let entered = on_runtime_thread.map(|test| test.activity.panic_hook_entered());
+            let entered = on_runtime_thread.map(|test| test.activity.backtrace_work_entered());
             if let Some(test) = test {
                 record_task_panic(test, info);
             }
             previous(info);
             if let (Some(test), Some(entered)) = (on_runtime_thread, entered) {
-                test.activity.panic_hook_left(entered);
+                test.activity.backtrace_work_left(entered);
             }
         }));
     });

@@ -39,13 +39,15 @@ pub(crate) struct Activity {
     polls: AtomicU64,
     /// When the activity was made, the origin of the times above.
     created: std::time::Instant,
-    /// Time the runtime's thread spent inside the panic hook, in nanoseconds: printing a panic's backtrace can take a
-    /// quarter of a second on a loaded machine, and is not the test blocking its event loop. `panic_nanos` counts
-    /// hooks that finished, `panic_began` is when the one in progress began (nanoseconds since `created`, 0 for
-    /// none), and `panic_nanos_at_unpark` is `panic_nanos` when the runtime last woke, where the current stretch began.
-    panic_nanos: AtomicU64,
-    panic_began: AtomicU64,
-    panic_nanos_at_unpark: AtomicU64,
+    /// Time the runtime's thread spent in ws-test's own work with backtraces, in nanoseconds: in the panic hook,
+    /// printing a panic's backtrace can take a quarter of a second on a loaded machine, and the network guard's
+    /// capture of where a refused call was made waits for std's backtrace lock, which any thread printing one holds.
+    /// Neither is the test blocking its event loop. `backtrace_nanos` counts work that finished, `backtrace_began` is
+    /// when the one in progress began (nanoseconds since `created`, 0 for none), and `backtrace_nanos_at_unpark` is
+    /// `backtrace_nanos` when the runtime last woke, where the current stretch began.
+    backtrace_nanos: AtomicU64,
+    backtrace_began: AtomicU64,
+    backtrace_nanos_at_unpark: AtomicU64,
     /// Threads of the runtime's blocking pool that are alive, once [`observe_blocking_jobs`](Self::observe_blocking_jobs)
     /// made each live thread mean a running job.
     blocking_threads: AtomicUsize,
@@ -113,9 +115,9 @@ impl Activity {
             parked_nanos: const { AtomicU64::new(0) },
             polls: const { AtomicU64::new(0) },
             created: std::time::Instant::now(),
-            panic_nanos: const { AtomicU64::new(0) },
-            panic_began: const { AtomicU64::new(0) },
-            panic_nanos_at_unpark: const { AtomicU64::new(0) },
+            backtrace_nanos: const { AtomicU64::new(0) },
+            backtrace_began: const { AtomicU64::new(0) },
+            backtrace_nanos_at_unpark: const { AtomicU64::new(0) },
             blocking_threads: const { AtomicUsize::new(0) },
             idle_waiters: const { Mutex::new(Vec::new()) },
             has_idle_waiters: const { AtomicBool::new(false) },
@@ -136,8 +138,8 @@ impl Activity {
             let parked = now.saturating_sub(activity.last_park.load(Ordering::SeqCst));
             activity.parked_nanos.fetch_add(parked, Ordering::SeqCst);
             activity
-                .panic_nanos_at_unpark
-                .store(activity.panic_nanos.load(Ordering::SeqCst), Ordering::SeqCst);
+                .backtrace_nanos_at_unpark
+                .store(activity.backtrace_nanos.load(Ordering::SeqCst), Ordering::SeqCst);
             activity.unparks.fetch_add(1, Ordering::SeqCst);
             activity.unpark_observers.call_all();
         });
@@ -184,34 +186,35 @@ impl Activity {
         self.created + Duration::from_nanos(self.last_unpark.load(Ordering::SeqCst))
     }
 
-    /// The runtime's thread enters the panic hook; returns when, for [`panic_hook_left`](Self::panic_hook_left).
-    pub(crate) fn panic_hook_entered(&self) -> std::time::Instant {
+    /// The runtime's thread enters the panic hook or captures a backtrace; returns when, for
+    /// [`backtrace_work_left`](Self::backtrace_work_left).
+    pub(crate) fn backtrace_work_entered(&self) -> std::time::Instant {
         let now = std::time::Instant::now();
-        self.panic_began
+        self.backtrace_began
             .store(self.nanos_since_created(now).max(1), Ordering::SeqCst);
         now
     }
 
-    /// The runtime's thread leaves the panic hook it entered at `entered`.
-    pub(crate) fn panic_hook_left(&self, entered: std::time::Instant) {
+    /// The runtime's thread is done with the work it entered at `entered`.
+    pub(crate) fn backtrace_work_left(&self, entered: std::time::Instant) {
         let spent = u64::try_from(entered.elapsed().as_nanos()).unwrap_or(u64::MAX);
-        self.panic_nanos.fetch_add(spent, Ordering::SeqCst);
-        self.panic_began.store(0, Ordering::SeqCst);
+        self.backtrace_nanos.fetch_add(spent, Ordering::SeqCst);
+        self.backtrace_began.store(0, Ordering::SeqCst);
     }
 
-    /// Whether the runtime's thread is inside the panic hook right now.
-    pub(crate) fn in_panic_hook(&self) -> bool {
-        self.panic_began.load(Ordering::SeqCst) != 0
+    /// Whether the runtime's thread is inside the panic hook, or capturing a backtrace, right now.
+    pub(crate) fn in_backtrace_work(&self) -> bool {
+        self.backtrace_began.load(Ordering::SeqCst) != 0
     }
 
-    /// The time the runtime's thread has spent inside the panic hook since the current stretch of polling began, a
-    /// hook still running included.
-    pub(crate) fn panic_time_in_stretch(&self, now: std::time::Instant) -> Duration {
+    /// The time the runtime's thread has spent in that work since the current stretch of polling began, work still
+    /// running included.
+    pub(crate) fn backtrace_time_in_stretch(&self, now: std::time::Instant) -> Duration {
         let finished = self
-            .panic_nanos
+            .backtrace_nanos
             .load(Ordering::SeqCst)
-            .saturating_sub(self.panic_nanos_at_unpark.load(Ordering::SeqCst));
-        let began = self.panic_began.load(Ordering::SeqCst);
+            .saturating_sub(self.backtrace_nanos_at_unpark.load(Ordering::SeqCst));
+        let began = self.backtrace_began.load(Ordering::SeqCst);
         let running = if began == 0 {
             0
         } else {

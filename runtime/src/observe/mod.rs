@@ -5,6 +5,7 @@
 
 pub(crate) mod activity;
 pub(crate) mod clock;
+pub(crate) mod network_call;
 pub(crate) mod process_cpu;
 pub(crate) mod real_io;
 #[cfg(tokio_unstable)]

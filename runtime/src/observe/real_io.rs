@@ -46,25 +46,30 @@ thread_local! {
 }
 
 /// Runs `build` (a runtime's build) and returns what it built with what it registered.
+#[inline(always)]
 pub(crate) fn capture_epoll<T>(build: impl FnOnce() -> T) -> (T, BuiltEpoll) {
     BUILDING.set(Some(BuiltEpoll::UNSEEN));
     let built = build();
     (built, BUILDING.take().unwrap_or(BuiltEpoll::UNSEEN))
 }
 
-/// `fd` was registered with `epoll` on this thread. Called from inside libc's `epoll_ctl`: nothing here allocates or
-/// can panic.
-pub(crate) fn registered_on_this_thread(epoll: i32, fd: i32) {
-    let _ = BUILDING.try_with(|building| {
-        if let Some(mut built) = building.get() {
+/// `fd` was registered with `epoll` on this thread; returns whether a runtime is being built here, whose own
+/// registration it then is. Called from inside libc's `epoll_ctl`: nothing here allocates or can panic.
+pub(crate) fn registered_on_this_thread(epoll: i32, fd: i32) -> bool {
+    BUILDING
+        .try_with(|building| {
+            let Some(mut built) = building.get() else {
+                return false;
+            };
             if built.epoll == NONE {
                 (built.epoll, built.waker) = (epoll, fd);
             } else if built.duplicate == NONE && epoll != built.epoll {
                 built.duplicate = epoll;
             }
             building.set(Some(built));
-        }
-    });
+            true
+        })
+        .unwrap_or(false)
 }
 
 /// The real I/O of one test's runtime.
@@ -112,8 +117,9 @@ impl RealIo {
     }
 
     /// The numbers of the runtime's epoll instance known to be this test's (`NONE` for one not known).
-    pub(crate) fn epolls(&self) -> [i32; 2] {
-        [self.epoll.load(Ordering::SeqCst), self.duplicate.load(Ordering::SeqCst)]
+    #[inline(always)]
+    pub(crate) fn epolls(&self) -> (i32, i32) {
+        (self.epoll.load(Ordering::SeqCst), self.duplicate.load(Ordering::SeqCst))
     }
 
     /// Whether the duplicate that registrations go through is still to be found: the epoll instance is known, and a
@@ -457,11 +463,11 @@ mod tests {
     /// As tokio 1.54 builds: the waker through mio's epoll, the signal pipe through its duplicate.
     #[test]
     fn the_build_names_its_epoll_and_its_duplicate_and_nothing_else_does() {
-        registered_on_this_thread(7, 8);
+        assert!(!registered_on_this_thread(7, 8), "no runtime is being built");
         let ((), built) = capture_epoll(|| {
-            registered_on_this_thread(3, 4);
-            registered_on_this_thread(5, 9);
-            registered_on_this_thread(5, 10);
+            assert!(registered_on_this_thread(3, 4));
+            assert!(registered_on_this_thread(5, 9));
+            assert!(registered_on_this_thread(5, 10));
         });
         assert_eq!(
             built,
@@ -471,7 +477,7 @@ mod tests {
                 duplicate: 5
             }
         );
-        let ((), built) = capture_epoll(|| registered_on_this_thread(3, 4));
+        let (_, built) = capture_epoll(|| registered_on_this_thread(3, 4));
         assert_eq!(
             built,
             BuiltEpoll {

@@ -35,6 +35,8 @@ pub(crate) enum Kind {
     VirtualTimeout,
     /// The runtime's thread blocked without using the CPU.
     BlockedEventLoop,
+    /// A network call outside the allowed hosts: a real connection escaped the mocks.
+    Network,
 }
 
 impl Kind {
@@ -55,6 +57,7 @@ impl Kind {
             Kind::Stuck => "stuck",
             Kind::VirtualTimeout => "virtual_timeout",
             Kind::BlockedEventLoop => "blocked_event_loop",
+            Kind::Network => "network",
         }
     }
 }

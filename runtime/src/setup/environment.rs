@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use crate::config::{Deadlock, IoGrace, Leaks, MaxBlocking, Named, parse_duration};
+use crate::config::{Deadlock, IoGrace, Leaks, MaxBlocking, Named, Network, parse_duration};
 
 /// Each variable as read: unset (`Ok(None)`), a value, or what is wrong with it.
 pub(crate) struct Defaults {
@@ -20,6 +20,7 @@ pub(crate) struct Defaults {
     pub(crate) deadlock: Result<Option<Deadlock>, String>,
     pub(crate) max_blocking: Result<Option<MaxBlocking>, String>,
     pub(crate) io_grace: Result<Option<IoGrace>, String>,
+    pub(crate) network: Result<Option<Network>, String>,
     /// `WS_TEST_REPORT`: the file each test appends its JSON line to; unset or empty for none.
     pub(crate) report: Option<PathBuf>,
     /// Whether what a passing test prints is shown: libtest shows it with `--nocapture` (or `--no-capture`),
@@ -43,6 +44,7 @@ pub(crate) fn defaults() -> &'static Defaults {
         deadlock: choice::<Deadlock>("WS_TEST_DEADLOCK"),
         max_blocking: parsed("WS_TEST_MAX_BLOCKING", MaxBlocking::from_text),
         io_grace: parsed("WS_TEST_IO_GRACE", IoGrace::from_text),
+        network: parsed("WS_TEST_NETWORK", Network::from_text),
         report: std::env::var_os("WS_TEST_REPORT")
             .filter(|path| !path.is_empty())
             .map(PathBuf::from),

@@ -48,8 +48,10 @@ mod hook {
 
     fn seen(epoll: libc::c_int, op: libc::c_int, fd: libc::c_int) {
         let added = op == libc::EPOLL_CTL_ADD;
-        if added {
-            real_io::registered_on_this_thread(epoll, fd);
+        // A runtime's own registrations while it is built: never real I/O, and never a search for a duplicate (each
+        // would read /proc while another test's duplicate is unknown).
+        if added && real_io::registered_on_this_thread(epoll, fd) {
+            return;
         }
         let for_a_test = registry::epoll_watched(epoll) || (added && registry::duplicates_unknown());
         if !for_a_test || !(added || op == libc::EPOLL_CTL_DEL) {
@@ -64,22 +66,26 @@ mod hook {
         }
     }
 
-    /// Keeps `epoll_ctl` in every test binary: the linker takes an archive's member only for a symbol the program
-    /// already needs, and mio, which calls `epoll_ctl`, comes after ws-test in the link; the runtime's build calls
-    /// this, so the member that defines `epoll_ctl` is always taken.
+    /// Keeps the hooks in every test binary: the linker takes an archive's member only for a symbol the program
+    /// already needs, and mio and std, which call them, come after ws-test in the link. Inlined into the runtime's
+    /// build, whose code then names each hook, so the members that define them are always taken.
+    #[inline(always)]
     pub(super) fn linked() {
         std::hint::black_box(epoll_ctl as unsafe extern "C" fn(_, _, _, _) -> _);
+        crate::setup::network_calls::linked();
     }
 }
 
 /// Where no registration is seen, nothing is defined.
 #[cfg(not(ws_test_libc_hooks))]
 mod hook {
+    #[inline(always)]
     pub(super) fn linked() {}
 }
 
 /// Builds a test's runtime with `build`, and returns it with what its build registered, when registrations are seen
 /// here.
+#[inline(always)]
 pub(crate) fn build_watched<T>(build: impl FnOnce() -> T) -> (T, BuiltEpoll) {
     hook::linked();
     crate::observe::real_io::capture_epoll(build)

@@ -7,6 +7,7 @@ pub(crate) mod environment;
 pub(crate) mod interrupt;
 pub(crate) mod io_registrations;
 pub(crate) mod monitor;
+pub(crate) mod network_calls;
 pub(crate) mod registry;
 pub(crate) mod runtime;
 pub(crate) mod settings;

@@ -14,6 +14,7 @@ use crate::config::{Flavor, UnhandledPanic};
 use crate::lock::lock;
 use crate::observe::activity::Activity;
 use crate::observe::clock::Clocks;
+use crate::observe::network_call::NetworkCall;
 use crate::observe::real_io::{BuiltEpoll, RealIo};
 use crate::setup::interrupt::Interrupt;
 use crate::setup::settings::Settings;
@@ -26,6 +27,15 @@ pub(crate) trait Registered: Send + Sync {
 
     /// The test's probes, made on the monitor's thread at its first look at the test.
     fn probes(self: Arc<Self>) -> Vec<Box<dyn Probe>>;
+
+    /// Whether a network call of the test's threads may go on; one that may not fails the test. Called from inside
+    /// libc (`network_calls.rs`): it must not block.
+    fn network_call(&self, _call: &NetworkCall) -> bool {
+        true
+    }
+
+    /// A lookup of the test's threads resolved `name` to `addresses`.
+    fn name_resolved(&self, _name: &str, _addresses: &[std::net::IpAddr]) {}
 }
 
 /// Something the monitor checks while a test runs. It acts through the test's interrupt (or, as a last resort, by
@@ -57,6 +67,8 @@ pub(crate) struct RunningTest {
     pub(crate) io: RealIo,
     /// Told of the first real I/O seen there, from the thread that registered it.
     on_real_io: OnRealIo,
+    /// The network guard watches the test's calls (`network_calls.rs`).
+    network_guarded: bool,
 }
 
 /// Called with the test when its runtime's first real I/O is registered, on the registering thread (inside libc's
@@ -147,6 +159,7 @@ impl RunningTest {
             real_io: const { std::sync::atomic::AtomicBool::new(false) },
             io: RealIo::new(epoll),
             on_real_io,
+            network_guarded: settings.network.is_some(),
         }
     }
 
@@ -320,6 +333,9 @@ impl Drop for Registration {
                     DUPLICATES_UNKNOWN.fetch_sub(1, Ordering::SeqCst);
                 }
                 disown_epolls(io, self.id);
+                if gone.test.running().network_guarded {
+                    NETWORKS_GUARDED.fetch_sub(1, Ordering::SeqCst);
+                }
                 return;
             }
         }
@@ -333,11 +349,22 @@ impl Drop for Registration {
 /// watched (the process has a thousand files open).
 static EPOLL_OWNERS: [AtomicU64; 1024] = [const { AtomicU64::new(0) }; 1024];
 
+/// The slot of `epoll`'s number, if it has one. Casts rather than conversions, and no loops over the two numbers: every
+/// test owns and disowns its epoll, and each call is a cold one in a debug build (BENCHMARKS.md, "Cold code").
+#[inline(always)]
+fn owner_slot(epoll: i32) -> Option<&'static AtomicU64> {
+    if epoll >= 0 && (epoll as usize) < EPOLL_OWNERS.len() {
+        Some(&EPOLL_OWNERS[epoll as usize])
+    } else {
+        None
+    }
+}
+
 /// The test that owns `epoll`, as its id + 1; 0 for none.
 fn owner_of(epoll: i32) -> u64 {
-    match usize::try_from(epoll) {
-        Ok(index) if index < EPOLL_OWNERS.len() => EPOLL_OWNERS[index].load(Ordering::SeqCst),
-        _ => 0,
+    match owner_slot(epoll) {
+        Some(slot) => slot.load(Ordering::SeqCst),
+        None => 0,
     }
 }
 
@@ -348,22 +375,22 @@ pub(crate) fn epoll_watched(epoll: i32) -> bool {
 }
 
 fn own_epolls(io: &RealIo, id: u64) {
-    for epoll in io.epolls() {
-        if let Ok(index) = usize::try_from(epoll) {
-            if index < EPOLL_OWNERS.len() {
-                EPOLL_OWNERS[index].store(id + 1, Ordering::SeqCst);
-            }
-        }
+    let (epoll, duplicate) = io.epolls();
+    if let Some(slot) = owner_slot(epoll) {
+        slot.store(id + 1, Ordering::SeqCst);
+    }
+    if let Some(slot) = owner_slot(duplicate) {
+        slot.store(id + 1, Ordering::SeqCst);
     }
 }
 
 fn disown_epolls(io: &RealIo, id: u64) {
-    for epoll in io.epolls() {
-        if let Ok(index) = usize::try_from(epoll) {
-            if index < EPOLL_OWNERS.len() {
-                let _ = EPOLL_OWNERS[index].compare_exchange(id + 1, 0, Ordering::SeqCst, Ordering::SeqCst);
-            }
-        }
+    let (epoll, duplicate) = io.epolls();
+    if let Some(slot) = owner_slot(epoll) {
+        let _ = slot.compare_exchange(id + 1, 0, Ordering::SeqCst, Ordering::SeqCst);
+    }
+    if let Some(slot) = owner_slot(duplicate) {
+        let _ = slot.compare_exchange(id + 1, 0, Ordering::SeqCst, Ordering::SeqCst);
     }
 }
 
@@ -438,6 +465,9 @@ pub(crate) fn register(runtime: &Handle, test: Arc<dyn Registered>) -> Registrat
     if io.duplicate_unknown() {
         DUPLICATES_UNKNOWN.fetch_add(1, Ordering::SeqCst);
     }
+    if test.running().network_guarded {
+        NETWORKS_GUARDED.fetch_add(1, Ordering::SeqCst);
+    }
     running.tests.push(Entry { id, runtime, test });
     // A lingering monitor finds the test within a check interval by itself. (All waiters are woken: there is one,
     // the monitor, but a unit test may wait beside it.)
@@ -446,6 +476,35 @@ pub(crate) fn register(runtime: &Handle, test: Arc<dyn Registered>) -> Registrat
         FIRST_ADDED.notify_all();
     }
     Registration { id }
+}
+
+/// How many running tests' network calls are guarded: libc's hooks ask first, and go on at once when none are.
+static NETWORKS_GUARDED: AtomicUsize = AtomicUsize::new(0);
+
+#[cfg_attr(not(ws_test_libc_hooks), allow(dead_code))]
+/// Whether any running test's network calls are guarded.
+pub(crate) fn networks_guarded() -> bool {
+    NETWORKS_GUARDED.load(Ordering::SeqCst) > 0
+}
+
+#[cfg_attr(not(ws_test_libc_hooks), allow(dead_code))]
+/// Whether the caller's network call may go on: it is, when the caller is in no running test's runtime, or in one
+/// whose guard allows it. Called from inside libc.
+pub(crate) fn network_call(call: &NetworkCall) -> bool {
+    match current() {
+        Some(test) if test.running().network_guarded => test.network_call(call),
+        _ => true,
+    }
+}
+
+#[cfg_attr(not(ws_test_libc_hooks), allow(dead_code))]
+/// The caller's lookup of `name` resolved to `addresses`. Called from inside libc.
+pub(crate) fn name_resolved(name: &str, addresses: &[std::net::IpAddr]) {
+    if let Some(test) = current() {
+        if test.running().network_guarded {
+            test.name_resolved(name, addresses);
+        }
+    }
 }
 
 /// The test whose runtime the caller runs on.

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::config::{
     DEFAULT_IO_GRACE, DEFAULT_TIMEOUT, DEFAULT_VIRTUAL_TIMEOUT, Deadlock, Flavor, IoGrace, Leaks, MAX_BUDGET,
-    MaxBlocking, Options, UnhandledPanic, options_with_only_a_name,
+    MaxBlocking, Network, Options, UnhandledPanic, options_with_only_a_name,
 };
 use crate::setup::environment;
 
@@ -34,6 +34,8 @@ pub(crate) struct Settings {
     pub(crate) io_grace: Option<Duration>,
     /// Real I/O is in play from the start (an explicit grace, or a body that creates sockets itself).
     pub(crate) real_io_from_start: bool,
+    /// The hosts the test may reach; `None` when it may reach every host (`"allow"`).
+    pub(crate) network: Option<Network>,
 }
 
 impl Settings {
@@ -116,6 +118,14 @@ impl Settings {
         let max_blocking =
             explicit_or_environment(options.max_blocking, &environment.max_blocking, MaxBlocking::default());
         let io_grace = explicit_or_environment(options.io_grace, &environment.io_grace, IoGrace::default());
+        // Real-time tests reach databases and other services legitimately: unguarded unless told otherwise.
+        let network = match (&options.network, &environment.network) {
+            (Some(explicit), _) => explicit.clone(),
+            (None, Ok(Some(from_environment))) => from_environment.clone(),
+            (None, Ok(None)) if paused_clock => Network::Local,
+            (None, Ok(None)) => Network::Allow,
+            (None, Err(problem)) => return refuse(problem),
+        };
         let (timeout, virtual_timeout, leaks, deadlock, max_blocking, io_grace) =
             match (timeout, virtual_timeout, leaks, deadlock, max_blocking, io_grace) {
                 (Ok(timeout), Ok(virtual_timeout), Ok(leaks), Ok(deadlock), Ok(max_blocking), Ok(io_grace)) => {
@@ -153,6 +163,10 @@ impl Settings {
                 _ => Some(DEFAULT_IO_GRACE),
             },
             real_io_from_start: matches!(io_grace, IoGrace::Always(_)) || options.real_io_in_body,
+            network: match network {
+                Network::Allow => None,
+                guarded => Some(guarded),
+            },
             test_name,
         })
     }
@@ -173,6 +187,12 @@ impl Settings {
             max_blocking: self.max_blocking,
             io_grace: self.io_grace,
             real_io_from_start: self.real_io_from_start,
+            // Matched rather than cloned: the common guards are copied without a call (see above).
+            network: match &self.network {
+                None => None,
+                Some(Network::Local) => Some(Network::Local),
+                Some(other) => Some(other.clone()),
+            },
         }
     }
 

@@ -1,0 +1,254 @@
+//! Sees every connection a test's threads try to make, before any packet leaves, for the network guard: libc's
+//! `connect`, `sendto`, `sendmsg` and `getaddrinfo`, defined in the test binary as `epoll_ctl` is
+//! (`io_registrations.rs`, where the mechanism and where it is active are explained). A call counts for the test whose
+//! runtime the calling thread is in: its runtime thread, its blocking pool (`spawn_blocking`, `lookup_host`), a
+//! worker of a multi-thread runtime. A thread of its own that the test starts is in no runtime, and not guarded.
+//!
+//! The system calls are made directly (`syscall`); `getaddrinfo`, which is no system call, is glibc's own, found
+//! with `dlsym(RTLD_NEXT)`. A refused call returns what a refused connection does (`ECONNREFUSED`; `EAI_FAIL` for a
+//! lookup), which clients do not retry forever; the test fails at once (`guards/network.rs`). Nothing here unwinds:
+//! the harness's part runs under `catch_unwind`, and a call it cannot judge is let through.
+
+#[cfg(ws_test_libc_hooks)]
+mod hook {
+    use std::ffi::{CStr, c_char, c_int};
+    use std::net::{IpAddr, SocketAddr};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use crate::observe::network_call::NetworkCall;
+    use crate::setup::registry;
+
+    /// libc's `connect(2)`: a TCP connection, or a UDP socket's default peer.
+    ///
+    /// # Safety
+    ///
+    /// As libc's: `address` points to `length` readable bytes.
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn connect(fd: c_int, address: *const libc::sockaddr, length: libc::socklen_t) -> c_int {
+        // SAFETY: the caller's promise, passed on.
+        if let Some(address) = unsafe { ip_address(address, length) } {
+            if !allowed(NetworkCall::Reach {
+                address,
+                transport: transport(fd),
+            }) {
+                return refused(libc::ECONNREFUSED) as c_int;
+            }
+        }
+        // SAFETY: the system call glibc's `connect` makes, with the caller's arguments unchanged; the kernel checks
+        // them. The result is 0 or -1.
+        unsafe { libc::syscall(libc::SYS_connect, fd, address, length) as c_int }
+    }
+
+    /// libc's `sendto(2)`: a datagram to an address.
+    ///
+    /// # Safety
+    ///
+    /// As libc's: `buffer` holds `length` readable bytes, `address` (if not null) `address_length`.
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn sendto(
+        fd: c_int,
+        buffer: *const libc::c_void,
+        length: libc::size_t,
+        flags: c_int,
+        address: *const libc::sockaddr,
+        address_length: libc::socklen_t,
+    ) -> libc::ssize_t {
+        // SAFETY: the caller's promise, passed on.
+        if let Some(address) = unsafe { ip_address(address, address_length) } {
+            if !allowed(NetworkCall::Reach {
+                address,
+                transport: transport(fd),
+            }) {
+                return refused(libc::ECONNREFUSED);
+            }
+        }
+        // SAFETY: the system call glibc's `sendto` makes, with the caller's arguments unchanged.
+        unsafe { libc::syscall(libc::SYS_sendto, fd, buffer, length, flags, address, address_length) as libc::ssize_t }
+    }
+
+    /// libc's `sendmsg(2)`: a message, to the address it names if it names one.
+    ///
+    /// # Safety
+    ///
+    /// As libc's: `message` points to a valid `msghdr`.
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn sendmsg(fd: c_int, message: *const libc::msghdr, flags: c_int) -> libc::ssize_t {
+        // SAFETY: the caller's promise: a valid `msghdr`, whose `msg_name` (if not null) holds `msg_namelen` bytes.
+        let address = unsafe {
+            match message.as_ref() {
+                Some(message) => ip_address(message.msg_name.cast(), message.msg_namelen),
+                None => None,
+            }
+        };
+        if let Some(address) = address {
+            if !allowed(NetworkCall::Reach {
+                address,
+                transport: transport(fd),
+            }) {
+                return refused(libc::ECONNREFUSED);
+            }
+        }
+        // SAFETY: the system call glibc's `sendmsg` makes, with the caller's arguments unchanged.
+        unsafe { libc::syscall(libc::SYS_sendmsg, fd, message, flags) as libc::ssize_t }
+    }
+
+    type GetAddrInfo =
+        unsafe extern "C" fn(*const c_char, *const c_char, *const libc::addrinfo, *mut *mut libc::addrinfo) -> c_int;
+
+    /// glibc's `getaddrinfo`, once found.
+    static GLIBC_GETADDRINFO: AtomicUsize = AtomicUsize::new(0);
+
+    /// libc's `getaddrinfo(3)`: a name's lookup is judged before it is made, since a lookup may send a DNS query.
+    ///
+    /// # Safety
+    ///
+    /// As libc's: `node` and `service` are null or NUL-terminated, `hints` null or valid, `result` writable.
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn getaddrinfo(
+        node: *const c_char,
+        service: *const c_char,
+        hints: *const libc::addrinfo,
+        result: *mut *mut libc::addrinfo,
+    ) -> c_int {
+        // SAFETY: the caller's promise: null or NUL-terminated.
+        let name = unsafe { host_name(node) };
+        if let Some(name) = &name {
+            if !allowed(NetworkCall::Lookup { name: name.clone() }) {
+                return libc::EAI_FAIL;
+            }
+        }
+        let Some(glibc) = glibc_getaddrinfo() else {
+            return libc::EAI_SYSTEM;
+        };
+        // SAFETY: glibc's own `getaddrinfo`, with the caller's arguments unchanged.
+        let status = unsafe { glibc(node, service, hints, result) };
+        if let (0, Some(name)) = (status, name) {
+            // SAFETY: on success glibc wrote a list of valid `addrinfo` to `*result`.
+            let addresses = unsafe { addresses_of(*result) };
+            let _ = std::panic::catch_unwind(|| registry::name_resolved(&name, &addresses));
+        }
+        status
+    }
+
+    fn glibc_getaddrinfo() -> Option<GetAddrInfo> {
+        let mut found = GLIBC_GETADDRINFO.load(Ordering::SeqCst);
+        if found == 0 {
+            // SAFETY: a NUL-terminated name; `RTLD_NEXT` looks past this binary's own definition, to glibc's.
+            found = unsafe { libc::dlsym(libc::RTLD_NEXT, c"getaddrinfo".as_ptr()) } as usize;
+            GLIBC_GETADDRINFO.store(found, Ordering::SeqCst);
+        }
+        // SAFETY: `dlsym` found glibc's `getaddrinfo`, whose type this is.
+        (found != 0).then(|| unsafe { std::mem::transmute::<usize, GetAddrInfo>(found) })
+    }
+
+    /// The host name looked up, unless there is none or it is a numeric address (nothing is sent for one).
+    ///
+    /// # Safety
+    ///
+    /// `node` is null or NUL-terminated.
+    unsafe fn host_name(node: *const c_char) -> Option<String> {
+        if node.is_null() {
+            return None;
+        }
+        // SAFETY: the caller's promise.
+        let name = unsafe { CStr::from_ptr(node) }.to_str().ok()?;
+        (name.parse::<IpAddr>().is_err()).then(|| name.to_string())
+    }
+
+    /// The addresses of a lookup's result list.
+    ///
+    /// # Safety
+    ///
+    /// `list` is null or a valid `addrinfo` list.
+    unsafe fn addresses_of(mut list: *const libc::addrinfo) -> Vec<IpAddr> {
+        let mut addresses = Vec::new();
+        // SAFETY: the caller's promise: each node is valid, its `ai_addr` holds `ai_addrlen` bytes.
+        while let Some(entry) = unsafe { list.as_ref() } {
+            if let Some(address) = unsafe { ip_address(entry.ai_addr, entry.ai_addrlen) } {
+                addresses.push(address.ip());
+            }
+            list = entry.ai_next;
+        }
+        addresses
+    }
+
+    /// An IPv4 or IPv6 socket address; `None` for any other family (Unix sockets) or none at all.
+    ///
+    /// # Safety
+    ///
+    /// `address` is null or points to `length` readable bytes.
+    unsafe fn ip_address(address: *const libc::sockaddr, length: libc::socklen_t) -> Option<SocketAddr> {
+        if address.is_null() || (length as usize) < std::mem::size_of::<libc::sa_family_t>() {
+            return None;
+        }
+        // SAFETY: at least the family is readable; the structures are read unaligned, as a caller's buffer may be.
+        unsafe {
+            match c_int::from(std::ptr::read_unaligned(&raw const (*address).sa_family)) {
+                libc::AF_INET if length as usize >= std::mem::size_of::<libc::sockaddr_in>() => {
+                    let ipv4 = std::ptr::read_unaligned(address.cast::<libc::sockaddr_in>());
+                    Some(SocketAddr::from((
+                        u32::from_be(ipv4.sin_addr.s_addr).to_be_bytes(),
+                        u16::from_be(ipv4.sin_port),
+                    )))
+                }
+                libc::AF_INET6 if length as usize >= std::mem::size_of::<libc::sockaddr_in6>() => {
+                    let ipv6 = std::ptr::read_unaligned(address.cast::<libc::sockaddr_in6>());
+                    Some(SocketAddr::from((ipv6.sin6_addr.s6_addr, u16::from_be(ipv6.sin6_port))))
+                }
+                _ => None,
+            }
+        }
+    }
+
+    fn transport(fd: c_int) -> &'static str {
+        let mut kind: c_int = 0;
+        let mut length = std::mem::size_of::<c_int>() as libc::socklen_t;
+        // SAFETY: `kind` and `length` are live locals of the sizes given.
+        let read = unsafe {
+            libc::getsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                libc::SO_TYPE,
+                (&raw mut kind).cast(),
+                &raw mut length,
+            )
+        };
+        match (read, kind) {
+            (0, libc::SOCK_STREAM) => "TCP",
+            (0, libc::SOCK_DGRAM) => "UDP",
+            _ => "IP",
+        }
+    }
+
+    /// Whether the call may go on: not a running test's, or one its guard allows. Errno is kept as it was.
+    fn allowed(call: NetworkCall) -> bool {
+        if !registry::networks_guarded() {
+            return true;
+        }
+        let errno = std::io::Error::last_os_error().raw_os_error();
+        let allowed = std::panic::catch_unwind(|| registry::network_call(&call)).unwrap_or(true);
+        if let Some(errno) = errno {
+            // SAFETY: `__errno_location` returns this thread's errno, valid for the thread's life.
+            unsafe { *libc::__errno_location() = errno };
+        }
+        allowed
+    }
+
+    fn refused(errno: c_int) -> libc::ssize_t {
+        // SAFETY: as above.
+        unsafe { *libc::__errno_location() = errno };
+        -1
+    }
+
+    /// Keeps the hooks in every test binary (see `io_registrations.rs`, `linked`).
+    #[inline(always)]
+    pub(crate) fn linked() {
+        std::hint::black_box(connect as unsafe extern "C" fn(_, _, _) -> _);
+        std::hint::black_box(sendto as unsafe extern "C" fn(_, _, _, _, _, _) -> _);
+        std::hint::black_box(sendmsg as unsafe extern "C" fn(_, _, _) -> _);
+        std::hint::black_box(getaddrinfo as GetAddrInfo);
+    }
+}
+
+#[cfg(ws_test_libc_hooks)]
+pub(crate) use hook::linked;
