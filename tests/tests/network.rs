@@ -109,6 +109,30 @@ fn a_std_connect_in_spawn_blocking_is_refused() {
 }
 
 #[test]
+fn a_std_connect_on_the_runtime_thread_is_refused() {
+    let address = listener_on_127_0_0_2();
+    let (message, _, error) = refused("network::std_connect", only_127_0_0_1(), move |seen| {
+        Box::pin(async move {
+            let error = std::net::TcpStream::connect(address).expect_err("refused");
+            seen.send(error.kind()).expect("the test listens");
+            std::future::pending::<()>().await;
+        })
+    });
+    assert_eq!(error, Some(std::io::ErrorKind::ConnectionRefused));
+    assert!(
+        message.starts_with(&format!(
+            "test `network::std_connect` tried to reach {address} over TCP, outside the allowed hosts (127.0.0.1): a \
+             real connection escaped the mocks"
+        )),
+        "{message}"
+    );
+    assert!(
+        message.contains("\n   - at ./tests/network.rs:"),
+        "no call site: {message}"
+    );
+}
+
+#[test]
 fn a_udp_send_outside_the_list_is_refused() {
     let (message, _, error) = refused("network::udp_send", only_127_0_0_1(), |seen| {
         Box::pin(async move {

@@ -22,7 +22,7 @@ mod state_at_failure;
 mod virtual_time;
 mod watchdog;
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use tokio::runtime::Handle;
 
@@ -67,10 +67,9 @@ pub(crate) struct TestContext {
     /// The look at the tasks the body left, once it has begun: the monitor's probe ends it when the runtime never
     /// goes idle or it runs out of real time.
     pub(crate) leftovers: OnceLock<Arc<leftovers::Watching>>,
-    /// What the test's lookups resolved, for the network guard: a connection to one of these went by that name.
-    pub(crate) resolved_names: Mutex<Vec<(std::net::IpAddr, String)>>,
-    /// Where the network guard refused a connection: the stack, to be named after the runtime is gone.
-    pub(crate) escaped_from: Mutex<Option<std::backtrace::Backtrace>>,
+    /// What the network guard saw of the test's calls; made at the first, so that a test without any carries one
+    /// pointer, not the state.
+    pub(crate) network_calls: OnceLock<Box<network::Seen>>,
 }
 
 impl TestContext {
@@ -102,8 +101,7 @@ impl TestContext {
             #[cfg(target_os = "linux")]
             blocked_stretches: const { OnceLock::new() },
             leftovers: const { OnceLock::new() },
-            resolved_names: const { Mutex::new(Vec::new()) },
-            escaped_from: const { Mutex::new(None) },
+            network_calls: const { OnceLock::new() },
         }
     }
 }

@@ -5,13 +5,30 @@
 //! where it tried to go. Only the first refusal is reported; later ones are refused as well.
 
 use std::net::IpAddr;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use crate::config::Network;
 use crate::guards::TestContext;
 use crate::lock::lock;
 use crate::observe::network_call::NetworkCall;
 use crate::report::{Failure, Kind};
+
+/// What the guard saw of a test's calls.
+pub(crate) struct Seen {
+    /// What the test's lookups resolved: a connection to one of these went by that name.
+    resolved_names: Mutex<Vec<(IpAddr, String)>>,
+    /// Where a connection was refused: the stack, to be named once the runtime is gone.
+    escaped_from: Mutex<Option<std::backtrace::Backtrace>>,
+}
+
+fn seen(test: &TestContext) -> &Seen {
+    test.network_calls.get_or_init(|| {
+        Box::new(Seen {
+            resolved_names: Mutex::new(Vec::new()),
+            escaped_from: Mutex::new(None),
+        })
+    })
+}
 
 /// Whether `call` may go on; a refused one fires the test's interrupt with what was tried.
 pub(crate) fn judge(test: &TestContext, call: &NetworkCall) -> bool {
@@ -29,7 +46,7 @@ pub(crate) fn judge(test: &TestContext, call: &NetworkCall) -> bool {
         // its event loop.
         let on_runtime_thread = std::thread::current().id() == test.running.thread;
         let entered = on_runtime_thread.then(|| test.running.activity.backtrace_work_entered());
-        *lock(&test.escaped_from) = Some(std::backtrace::Backtrace::force_capture());
+        *lock(&seen(test).escaped_from) = Some(std::backtrace::Backtrace::force_capture());
         if let Some(entered) = entered {
             test.running.activity.backtrace_work_left(entered);
         }
@@ -44,7 +61,11 @@ pub(crate) fn name_call_site(test: &TestContext, failure: &mut Failure) {
     if failure.kind != Kind::Network {
         return;
     }
-    let Some(trace) = lock(&test.escaped_from).take() else {
+    let Some(trace) = test
+        .network_calls
+        .get()
+        .and_then(|seen| lock(&seen.escaped_from).take())
+    else {
         return;
     };
     if let Some(site) = call_site(&trace) {
@@ -54,7 +75,7 @@ pub(crate) fn name_call_site(test: &TestContext, failure: &mut Failure) {
 
 /// A lookup of the test's threads resolved `name`: a later connection to one of `addresses` went there by that name.
 pub(crate) fn name_resolved(test: &TestContext, name: &str, addresses: &[IpAddr]) {
-    let mut resolved = lock(&test.resolved_names);
+    let mut resolved = lock(&seen(test).resolved_names);
     for address in addresses {
         resolved.retain(|(known, _)| known != address);
         resolved.push((*address, name.to_string()));
@@ -62,7 +83,7 @@ pub(crate) fn name_resolved(test: &TestContext, name: &str, addresses: &[IpAddr]
 }
 
 fn name_of(test: &TestContext, address: IpAddr) -> Option<String> {
-    lock(&test.resolved_names)
+    lock(&seen(test).resolved_names)
         .iter()
         .find(|(known, _)| *known == address)
         .map(|(_, name)| name.clone())

@@ -74,8 +74,9 @@ pub(crate) fn registered_on_this_thread(epoll: i32, fd: i32) -> bool {
 
 /// The real I/O of one test's runtime.
 pub(crate) struct RealIo {
-    /// The runtime's epoll instance by both its numbers (`BuiltEpoll`), while they are known to be this test's.
-    epoll: AtomicI32,
+    /// The runtime's epoll instance by both its numbers (`BuiltEpoll`): the first known from the build, the duplicate
+    /// perhaps found later. Read by every test as it starts and ends: a plain field where it can be.
+    epoll: i32,
     duplicate: AtomicI32,
     waker: i32,
     /// What is registered now, beyond the runtime's baseline, in the order it came.
@@ -107,7 +108,7 @@ impl RealIo {
     /// No real I/O yet, on a runtime whose build registered `built` (from [`capture_epoll`]).
     pub(crate) const fn new(built: BuiltEpoll) -> RealIo {
         RealIo {
-            epoll: AtomicI32::new(built.epoll),
+            epoll: built.epoll,
             duplicate: AtomicI32::new(built.duplicate),
             waker: built.waker,
             registered: Mutex::new(Vec::new()),
@@ -119,13 +120,13 @@ impl RealIo {
     /// The numbers of the runtime's epoll instance known to be this test's (`NONE` for one not known).
     #[inline(always)]
     pub(crate) fn epolls(&self) -> (i32, i32) {
-        (self.epoll.load(Ordering::SeqCst), self.duplicate.load(Ordering::SeqCst))
+        (self.epoll, self.duplicate.load(Ordering::SeqCst))
     }
 
     /// Whether the duplicate that registrations go through is still to be found: the epoll instance is known, and a
     /// registration with an epoll that lists `waker()` is the first through it.
     pub(crate) fn duplicate_unknown(&self) -> bool {
-        self.epoll.load(Ordering::SeqCst) != NONE && self.duplicate.load(Ordering::SeqCst) == NONE
+        self.epoll != NONE && self.duplicate.load(Ordering::SeqCst) == NONE
     }
 
     pub(crate) fn waker(&self) -> i32 {
