@@ -38,12 +38,21 @@
 //!   TLS or its own TCP connector), and [`ws::Server`], a real one for clients that dial a URL. Without it, the crate
 //!   depends on tokio and `futures-core` only.
 //! - `http`: [`http::serve`], an axum app (any tower service) served in memory, WebSocket routes included, on hyper.
+//! - `libc-hooks` (default): on Linux with glibc, dynamically linked, ws-test defines libc's `epoll_ctl`, `connect`,
+//!   `sendto`, `sendmsg` and `getaddrinfo` in test binaries: real I/O is seen wherever the test makes it (`io_grace`,
+//!   child processes in real time, what the I/O was in reports), and the network guard ([`Network`]) refuses
+//!   connections outside the allowed hosts. Elsewhere, or without it, nothing is defined.
+//! - `taskdump`: failure reports list the await each task is stuck at, from tokio's task dumps. It needs tokio's
+//!   unstable APIs as well, `RUSTFLAGS="--cfg tokio_unstable"`, and Linux on x86, x86_64, aarch64 or s390x (where
+//!   tokio has task dumps); without `tokio_unstable` it builds and does nothing.
 //!
 //! Building with `RUSTFLAGS="--cfg tokio_unstable"` adds each leaked task's spawn location to leak reports.
 //!
 //! The attribute translates its arguments into calls of [`Builder`], which can also be called by hand.
 //! See the README for the migration from `#[tokio::test]` and a table of every argument.
 #![deny(missing_docs)]
+// docs.rs marks each item with the feature that brings it (`rustdoc-args = ["--cfg", "docsrs"]` in Cargo.toml).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The modules form layers, each using only those below it: lock and config, report, observe, setup; then guards,
 // assertions and body; harness and ws; builder and http. ARCHITECTURE.md draws them; tests/tests/layout.rs keeps them.
@@ -54,12 +63,14 @@ mod config;
 mod guards;
 mod harness;
 #[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod http;
 mod lock;
 mod observe;
 mod report;
 mod setup;
 #[cfg(feature = "ws")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ws")))]
 pub mod ws;
 
 pub use assertions::stream::DEFAULT_DEADLINE;
