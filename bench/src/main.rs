@@ -234,14 +234,12 @@ fn services(bench: &Path, workspace: &Path, target: &Path) -> String {
         );
         elapsed
     };
+    // Two tests of the crate, alternated run after run: their medians and the median of their ratios.
+    let compare = |measured: &str, baseline: &str| alternate(SERVICE_RUNS, || run_one(measured), || run_one(baseline));
     let micros = |duration: Duration, count: usize| duration.as_secs_f64() * 1e6 / count as f64;
     let mut table = String::from("| measure, debug build | measured | baseline | difference |\n|---|---|---|---|\n");
 
-    let (serve, pair, ratio) = alternate(
-        SERVICE_RUNS,
-        || run_one("serve_round_trips"),
-        || run_one("pair_round_trips"),
-    );
+    let (serve, pair, ratio) = compare("serve_round_trips", "pair_round_trips");
     let _ = writeln!(
         table,
         "| {ROUND_TRIPS} WebSocket echo round trips on one connection (median of {SERVICE_RUNS}) | through `http::serve` and an axum handler: {} | through `ws::pair()` and a spawned echo task: {} | {ratio:.2}×, {:+.1} µs per round trip |",
@@ -249,11 +247,7 @@ fn services(bench: &Path, workspace: &Path, target: &Path) -> String {
         seconds(pair),
         micros(serve.saturating_sub(pair), ROUND_TRIPS)
     );
-    let (serve, pair, ratio) = alternate(
-        SERVICE_RUNS,
-        || run_one("serve_connections"),
-        || run_one("pair_connections"),
-    );
+    let (serve, pair, ratio) = compare("serve_connections", "pair_connections");
     let _ = writeln!(
         table,
         "| {CONNECTIONS} connections, each opened, one round trip, closed (median of {SERVICE_RUNS}) | through `http::serve` (an HTTP/1.1 upgrade handshake each): {} | through `ws::pair()` (no handshake): {} | {ratio:.2}×, {:+.0} µs per connection |",
@@ -261,11 +255,7 @@ fn services(bench: &Path, workspace: &Path, target: &Path) -> String {
         seconds(pair),
         micros(serve.saturating_sub(pair), CONNECTIONS)
     );
-    let (held, free, _) = alternate(
-        SERVICE_RUNS,
-        || run_one("jumps_with_a_socket"),
-        || run_one("jumps_without_io"),
-    );
+    let (held, free, _) = compare("jumps_with_a_socket", "jumps_without_io");
     let _ = writeln!(
         table,
         "| {JUMPS} jumps of the paused clock (1 s sleeps) (median of {SERVICE_RUNS}) | a listener open, so each jump waits the 5 ms grace: {} | no real I/O, each jump at once: {} | {:+.2} ms per jump |",
@@ -273,22 +263,14 @@ fn services(bench: &Path, workspace: &Path, target: &Path) -> String {
         seconds(free),
         micros(held.saturating_sub(free), JUMPS) / 1000.0
     );
-    let (grace, off, ratio) = alternate(
-        SERVICE_RUNS,
-        || run_one("loopback_echo"),
-        || run_one("loopback_echo_grace_off"),
-    );
+    let (grace, off, ratio) = compare("loopback_echo", "loopback_echo_grace_off");
     let _ = writeln!(
         table,
         "| a loopback TCP echo test with no timer (median of {SERVICE_RUNS}) | grace on (the default with real I/O): {} | `io_grace = \"off\"`: {} | {ratio:.2}× |",
         seconds(grace),
         seconds(off)
     );
-    let (quiet, stopped, _) = alternate(
-        SERVICE_RUNS,
-        || run_one("quiet_leftovers"),
-        || run_one("stopped_leftovers"),
-    );
+    let (quiet, stopped, _) = compare("quiet_leftovers", "stopped_leftovers");
     let _ = writeln!(
         table,
         "| {LOOKS} tests (`Builder::run`), each leaving a worker waiting on its inbox (median of {SERVICE_RUNS}) | left waiting, looked at for 10 virtual minutes: {} | the worker stopped before the body ends: {} | {:+.0} µs per test with a quiet task left |",
@@ -296,11 +278,7 @@ fn services(bench: &Path, workspace: &Path, target: &Path) -> String {
         seconds(stopped),
         micros(quiet.saturating_sub(stopped), LOOKS)
     );
-    let (working, _, _) = alternate(
-        SERVICE_RUNS,
-        || run_one("working_leftovers"),
-        || run_one("stopped_leftovers"),
-    );
+    let (working, _, _) = compare("working_leftovers", "stopped_leftovers");
     let _ = writeln!(
         table,
         "| {LOOKS} tests, each leaving a heartbeat every 30 s (`leaks = \"warn\"`, median of {SERVICE_RUNS}) | looked at until its 20 beats in 10 virtual minutes: {} | the worker stopped, as above: {} | {:+.0} µs per test with a working task left |",
@@ -308,16 +286,8 @@ fn services(bench: &Path, workspace: &Path, target: &Path) -> String {
         seconds(stopped),
         micros(working.saturating_sub(stopped), LOOKS)
     );
-    let (quiet_io, stopped_io, _) = alternate(
-        SERVICE_RUNS,
-        || run_one("quiet_leftovers_with_real_io"),
-        || run_one("stopped_leftovers_with_real_io"),
-    );
-    let (working_io, _, _) = alternate(
-        SERVICE_RUNS,
-        || run_one("working_leftovers_with_real_io"),
-        || run_one("stopped_leftovers_with_real_io"),
-    );
+    let (quiet_io, stopped_io, _) = compare("quiet_leftovers_with_real_io", "stopped_leftovers_with_real_io");
+    let (working_io, _, _) = compare("working_leftovers_with_real_io", "stopped_leftovers_with_real_io");
     let _ = writeln!(
         table,
         "| {LOOKS_WITH_IO} tests with real I/O in play (a 5 ms `io_grace` from the start), each leaving a quiet task, or a heartbeat every 30 s (median of {SERVICE_RUNS}) | quiet: {}; heartbeat: {} | the task stopped: {} | {:+.1} ms per quiet look, {:+.0} ms per working one (the look's bound: 2 s) |",
@@ -327,11 +297,7 @@ fn services(bench: &Path, workspace: &Path, target: &Path) -> String {
         micros(quiet_io.saturating_sub(stopped_io), LOOKS_WITH_IO) / 1000.0,
         micros(working_io.saturating_sub(stopped_io), LOOKS_WITH_IO) / 1000.0
     );
-    let (in_test, outside, _) = alternate(
-        SERVICE_RUNS,
-        || run_one("registrations_in_a_test"),
-        || run_one("registrations_outside_a_test"),
-    );
+    let (in_test, outside, _) = compare("registrations_in_a_test", "registrations_outside_a_test");
     let _ = writeln!(
         table,
         "| {REGISTRATIONS} UDP sockets bound and dropped, each registered with the runtime and deregistered (median of {SERVICE_RUNS}) | in a test, each seen by ws-test's `epoll_ctl` (what it is, read from /proc): {} | in a runtime of no test (the hook's fast path only): {} | {:+.1} µs per socket a test registers |",
@@ -339,11 +305,7 @@ fn services(bench: &Path, workspace: &Path, target: &Path) -> String {
         seconds(outside),
         micros(in_test.saturating_sub(outside), REGISTRATIONS)
     );
-    let (hooked, raw, _) = alternate(
-        SERVICE_RUNS,
-        || run_one("epoll_ctl_through_the_hook"),
-        || run_one("epoll_ctl_as_a_system_call"),
-    );
+    let (hooked, raw, _) = compare("epoll_ctl_through_the_hook", "epoll_ctl_as_a_system_call");
     let _ = writeln!(
         table,
         "| {EPOLL_CALLS} `epoll_ctl(EPOLL_CTL_MOD)` calls on an epoll of no test (median of {SERVICE_RUNS}) | through ws-test's `epoll_ctl`: {} | the system call itself: {} | {:+.3} µs per call |",

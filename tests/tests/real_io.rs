@@ -362,8 +362,11 @@ mod made_in_helpers {
         }
     }
 
-    /// 50 echoes, each under `timeout(2s)`, while a 5 s timer of the test is pending: the paused clock would jump to
-    /// the 2 s timeout at the first wait for a reply, were the socket not seen. Returns the virtual time it took.
+    /// 50 echoes, each under `timeout(2s)`, while a 5 s timer of the test is pending. From a service on a thread of
+    /// its own, the paused clock would jump to the 2 s timeout at the first wait for a reply were the socket not seen
+    /// (checked: it did, before). From a service in the test's runtime, the reply is ready before the runtime parks
+    /// either way: that test keeps the second shape passing, it does not prove the detection. Returns the
+    /// virtual time it took.
     async fn fifty_echoes_while_a_5s_timer_is_pending(address: SocketAddr) -> Duration {
         let start = Instant::now();
         let pending = tokio::spawn(tokio::time::sleep(Duration::from_secs(5)));

@@ -394,25 +394,44 @@ fn address(
     if unsafe { read(fd, (&raw mut storage).cast(), &raw mut length) } != 0 {
         return None;
     }
-    match libc::c_int::from(storage.ss_family) {
-        libc::AF_INET => {
-            // SAFETY: the family says the kernel wrote a `sockaddr_in`, which fits in a `sockaddr_storage` and needs
-            // no more alignment.
-            let ipv4: libc::sockaddr_in = unsafe { *(&raw const storage).cast() };
-            Some(std::net::SocketAddr::from((
-                u32::from_be(ipv4.sin_addr.s_addr).to_be_bytes(),
-                u16::from_be(ipv4.sin_port),
-            )))
+    // SAFETY: the kernel wrote `length` bytes of an address into `storage`.
+    unsafe { ip_address((&raw const storage).cast(), length) }
+}
+
+/// An IPv4 or IPv6 socket address; `None` for any other family (Unix sockets) or none at all. Shared by the reports
+/// (a socket's own address and its peer's) and the network guard (where a call goes).
+///
+/// # Safety
+///
+/// `address` is null or points to `length` readable bytes.
+#[cfg(target_os = "linux")]
+pub(crate) unsafe fn ip_address(
+    address: *const libc::sockaddr,
+    length: libc::socklen_t,
+) -> Option<std::net::SocketAddr> {
+    if address.is_null() || (length as usize) < std::mem::size_of::<libc::sa_family_t>() {
+        return None;
+    }
+    // SAFETY: at least the family is readable, and the family's structure when the length says so; they are read
+    // unaligned, as a caller's buffer may be.
+    unsafe {
+        match libc::c_int::from(std::ptr::read_unaligned(&raw const (*address).sa_family)) {
+            libc::AF_INET if length as usize >= std::mem::size_of::<libc::sockaddr_in>() => {
+                let ipv4 = std::ptr::read_unaligned(address.cast::<libc::sockaddr_in>());
+                Some(std::net::SocketAddr::from((
+                    u32::from_be(ipv4.sin_addr.s_addr).to_be_bytes(),
+                    u16::from_be(ipv4.sin_port),
+                )))
+            }
+            libc::AF_INET6 if length as usize >= std::mem::size_of::<libc::sockaddr_in6>() => {
+                let ipv6 = std::ptr::read_unaligned(address.cast::<libc::sockaddr_in6>());
+                Some(std::net::SocketAddr::from((
+                    ipv6.sin6_addr.s6_addr,
+                    u16::from_be(ipv6.sin6_port),
+                )))
+            }
+            _ => None,
         }
-        libc::AF_INET6 => {
-            // SAFETY: as above, for a `sockaddr_in6`.
-            let ipv6: libc::sockaddr_in6 = unsafe { *(&raw const storage).cast() };
-            Some(std::net::SocketAddr::from((
-                ipv6.sin6_addr.s6_addr,
-                u16::from_be(ipv6.sin6_port),
-            )))
-        }
-        _ => None,
     }
 }
 

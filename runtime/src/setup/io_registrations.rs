@@ -20,6 +20,7 @@ use crate::observe::real_io::BuiltEpoll;
 #[cfg(ws_test_libc_hooks)]
 mod hook {
     use crate::observe::real_io;
+    use crate::setup::inside_libc::inside_libc;
     use crate::setup::registry;
 
     /// libc's `epoll_ctl(2)`, for the whole test binary: the system call, then what the registration means to a
@@ -57,13 +58,7 @@ mod hook {
         if !for_a_test || !(added || op == libc::EPOLL_CTL_DEL) {
             return;
         }
-        let errno = std::io::Error::last_os_error().raw_os_error();
-        let _ = std::panic::catch_unwind(|| registry::io_registered(epoll, fd, added));
-        // The caller reads errno after a failed call only, but one that reads it anyway sees it as it was.
-        if let Some(errno) = errno {
-            // SAFETY: `__errno_location` returns this thread's errno, valid for the thread's life.
-            unsafe { *libc::__errno_location() = errno };
-        }
+        let _ = inside_libc(|| registry::io_registered(epoll, fd, added));
     }
 
     /// Keeps the hooks in every test binary: the linker takes an archive's member only for a symbol the program

@@ -4,6 +4,7 @@
 //! (`monitor.rs`) looks at it from outside.
 
 pub(crate) mod environment;
+pub(crate) mod inside_libc;
 pub(crate) mod interrupt;
 pub(crate) mod io_registrations;
 pub(crate) mod monitor;

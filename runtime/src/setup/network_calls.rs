@@ -12,10 +12,12 @@
 #[cfg(ws_test_libc_hooks)]
 mod hook {
     use std::ffi::{CStr, c_char, c_int};
-    use std::net::{IpAddr, SocketAddr};
+    use std::net::IpAddr;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use crate::observe::network_call::NetworkCall;
+    use crate::observe::real_io::ip_address;
+    use crate::setup::inside_libc::{inside_libc, set_errno};
     use crate::setup::registry;
 
     /// libc's `connect(2)`: a TCP connection, or a UDP socket's default peer.
@@ -125,7 +127,7 @@ mod hook {
         if let (0, Some(name)) = (status, name) {
             // SAFETY: on success glibc wrote a list of valid `addrinfo` to `*result`.
             let addresses = unsafe { addresses_of(*result) };
-            let _ = std::panic::catch_unwind(|| registry::name_resolved(&name, &addresses));
+            let _ = inside_libc(|| registry::name_resolved(&name, &addresses));
         }
         status
     }
@@ -172,34 +174,6 @@ mod hook {
         addresses
     }
 
-    /// An IPv4 or IPv6 socket address; `None` for any other family (Unix sockets) or none at all.
-    ///
-    /// # Safety
-    ///
-    /// `address` is null or points to `length` readable bytes.
-    unsafe fn ip_address(address: *const libc::sockaddr, length: libc::socklen_t) -> Option<SocketAddr> {
-        if address.is_null() || (length as usize) < std::mem::size_of::<libc::sa_family_t>() {
-            return None;
-        }
-        // SAFETY: at least the family is readable; the structures are read unaligned, as a caller's buffer may be.
-        unsafe {
-            match c_int::from(std::ptr::read_unaligned(&raw const (*address).sa_family)) {
-                libc::AF_INET if length as usize >= std::mem::size_of::<libc::sockaddr_in>() => {
-                    let ipv4 = std::ptr::read_unaligned(address.cast::<libc::sockaddr_in>());
-                    Some(SocketAddr::from((
-                        u32::from_be(ipv4.sin_addr.s_addr).to_be_bytes(),
-                        u16::from_be(ipv4.sin_port),
-                    )))
-                }
-                libc::AF_INET6 if length as usize >= std::mem::size_of::<libc::sockaddr_in6>() => {
-                    let ipv6 = std::ptr::read_unaligned(address.cast::<libc::sockaddr_in6>());
-                    Some(SocketAddr::from((ipv6.sin6_addr.s6_addr, u16::from_be(ipv6.sin6_port))))
-                }
-                _ => None,
-            }
-        }
-    }
-
     fn transport(fd: c_int) -> &'static str {
         let mut kind: c_int = 0;
         let mut length = std::mem::size_of::<c_int>() as libc::socklen_t;
@@ -225,18 +199,11 @@ mod hook {
         if !registry::networks_guarded() {
             return true;
         }
-        let errno = std::io::Error::last_os_error().raw_os_error();
-        let allowed = std::panic::catch_unwind(|| registry::network_call(&call)).unwrap_or(true);
-        if let Some(errno) = errno {
-            // SAFETY: `__errno_location` returns this thread's errno, valid for the thread's life.
-            unsafe { *libc::__errno_location() = errno };
-        }
-        allowed
+        inside_libc(|| registry::network_call(&call)).unwrap_or(true)
     }
 
     fn refused(errno: c_int) -> libc::ssize_t {
-        // SAFETY: as above.
-        unsafe { *libc::__errno_location() = errno };
+        set_errno(errno);
         -1
     }
 

@@ -1,0 +1,20 @@
+//! What the harness's part of a libc function it defines (`io_registrations.rs`, `network_calls.rs`) must keep: no
+//! unwinding into C, and errno as the caller left it.
+#![cfg(ws_test_libc_hooks)]
+
+/// Runs the harness's part of a libc function: `None` if it panicked (nothing unwinds into C), and errno as it was
+/// before (a caller may read it even after a call that succeeded).
+pub(crate) fn inside_libc<T>(part: impl FnOnce() -> T + std::panic::UnwindSafe) -> Option<T> {
+    let errno = std::io::Error::last_os_error().raw_os_error();
+    let result = std::panic::catch_unwind(part).ok();
+    if let Some(errno) = errno {
+        set_errno(errno);
+    }
+    result
+}
+
+/// Sets this thread's errno, as a libc function that fails does.
+pub(crate) fn set_errno(errno: libc::c_int) {
+    // SAFETY: `__errno_location` returns this thread's errno, valid for the thread's life.
+    unsafe { *libc::__errno_location() = errno };
+}
