@@ -143,7 +143,6 @@ impl Started {
         let test = TestContext::new(
             settings,
             runtime.handle(),
-            runtime.epoll(),
             Clocks::start(runtime.handle(), building_since),
             activity,
             #[cfg(tokio_unstable)]

@@ -401,6 +401,54 @@ mod made_in_helpers {
         assert!(took < Duration::from_secs(5), "virtual time reached {took:?}");
     }
 
+    /// A service runtime built by a helper the body calls, so inside the test's runtime, then served on a thread of its
+    /// own: its build registers with its own epoll instance from the test's runtime, which is not the test's real I/O;
+    /// the test's connection to it is.
+    fn build_a_service_runtime_here() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("a runtime")
+    }
+
+    #[ws_test]
+    async fn fifty_echoes_from_a_service_whose_runtime_was_built_in_the_body_each_within_2s() {
+        let service = build_a_service_runtime_here();
+        let listener = service
+            .spawn(async { TcpListener::bind("127.0.0.1:0").await })
+            .await
+            .expect("bound")
+            .expect("a port");
+        let address = listener.local_addr().expect("an address");
+        service.spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(echo(stream));
+            }
+        });
+        let took = fifty_echoes_while_a_5s_timer_is_pending(address).await;
+        assert!(took < Duration::from_secs(5), "virtual time reached {took:?}");
+        // A runtime may not be dropped inside another.
+        std::thread::spawn(move || drop(service));
+    }
+
+    /// Building that runtime alone is no real I/O of the test: the clock's jumps do not wait. Were its build taken for
+    /// the test's, each of the 400 jumps would wait the default grace of 5 ms (2 s).
+    #[ws_test]
+    async fn a_runtime_built_in_the_body_is_not_the_tests_real_io() {
+        let service = build_a_service_runtime_here();
+        let real_start = std::time::Instant::now();
+        for _ in 0..400 {
+            tokio::time::sleep(Duration::from_secs(9)).await;
+        }
+        let real_time = real_start.elapsed();
+        assert!(
+            real_time < Duration::from_secs(1),
+            "400 jumps took {real_time:?}: the service runtime's build was taken for real I/O"
+        );
+        std::thread::spawn(move || drop(service));
+    }
+
     /// A child that takes half a second of real time, inside a 3 s timeout: the paused clock keeps to real time while
     /// it runs, so the timeout gives it 3 real seconds, as under `#[tokio::test]`.
     fn a_slow_child() -> tokio::process::Command {

@@ -34,7 +34,6 @@ pub use watchdog::STUCK_EXIT_CODE;
 use crate::observe::activity::Activity;
 use crate::observe::clock::Clocks;
 use crate::observe::network_call::NetworkCall;
-use crate::observe::real_io::BuiltEpoll;
 #[cfg(tokio_unstable)]
 use crate::observe::spawn_locations::SpawnLocations;
 #[cfg(target_os = "linux")]
@@ -73,25 +72,17 @@ pub(crate) struct TestContext {
 }
 
 impl TestContext {
-    /// The context of a test whose runtime is built and whose clocks started, with the guards' own parts made;
-    /// `runtime_epoll` is what its runtime's build registered, where real I/O is seen.
+    /// The context of a test whose runtime is built and whose clocks started, with the guards' own parts made.
     pub(crate) fn new(
         settings: Box<Settings>,
         runtime: &Handle,
-        runtime_epoll: BuiltEpoll,
         clocks: Clocks,
         activity: Arc<Activity>,
         #[cfg(tokio_unstable)] spawn_locations: Arc<SpawnLocations>,
     ) -> TestContext {
         TestContext {
             virtual_deadline: virtual_time::deadline(&settings, &clocks),
-            running: RunningTest::new(
-                clocks,
-                &settings,
-                activity,
-                runtime_epoll,
-                io_grace::real_io_came_into_play,
-            ),
+            running: RunningTest::new(clocks, &settings, activity, io_grace::real_io_came_into_play),
             settings,
             runtime: runtime.clone(),
             #[cfg(tokio_unstable)]

@@ -1,90 +1,57 @@
-//! The test runtime's real I/O: the file descriptors registered with its I/O driver after it was built (sockets,
-//! listeners, pipes, the pidfds by which tokio waits for child processes), wherever in the test they were made, and
-//! what they are, for a failure's report. `setup/io_registrations.rs` sees each registration as it happens and tells
-//! [`RealIo`]; this file knows nothing of how.
+//! The test runtime's real I/O: the file descriptors registered with its I/O driver (sockets, listeners, pipes, the
+//! pidfds by which tokio waits for child processes), wherever in the test they were made, and what they are, for a
+//! failure's report. `setup/io_registrations.rs` sees each registration as it happens and `setup/registry.rs` gives it
+//! to the test whose runtime the registering thread is in; this file knows nothing of how.
 //!
-//! tokio's I/O driver registers its own waker (and its signal pipe) while the runtime is built: those are its baseline,
-//! and the build is where the runtime's epoll instance is found ([`capture_epoll`]). tokio (1.54) makes the instance
-//! with mio, registers its waker through it, then registers everything else through a duplicate of it, another
-//! number for the same instance: both are watched. A build that registers nothing more (no signal driver) leaves the
-//! duplicate unknown; the first registration with an unknown epoll that lists the runtime's waker finds it
-//! (`setup/registry.rs`, `find_duplicate`).
+//! tokio registers an I/O resource with the driver of the runtime the calling thread is in, so a registration made in
+//! a test's runtime is the test's. The runtime's own registrations while it is built (its waker, its signal pipe) are
+//! made before any thread is in it: they are its baseline, and never seen here. One kind of registration made in the
+//! test's runtime is not the test's: that of another runtime built there (a fixture's service runtime, built in a
+//! helper the body calls), whose build registers its waker with its own, new epoll instance; [`RealIo::added`] tells
+//! them apart by what each epoll instance lists.
 
 // Without the hooks nothing registers, and most of this waits unused.
 #![cfg_attr(not(ws_test_libc_hooks), allow(dead_code))]
 
-use std::cell::Cell;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::lock::lock;
 
-/// No epoll instance known: no hook on this target, or a runtime without an I/O driver.
-const NONE: i32 = -1;
-
-/// What a runtime's build registered: the epoll its waker was registered with, the waker, and the duplicate of the
-/// epoll that later registrations go through, each `NONE` when not seen.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct BuiltEpoll {
-    pub(crate) epoll: i32,
-    pub(crate) waker: i32,
-    pub(crate) duplicate: i32,
-}
-
-impl BuiltEpoll {
-    pub(crate) const UNSEEN: BuiltEpoll = BuiltEpoll {
-        epoll: NONE,
-        waker: NONE,
-        duplicate: NONE,
-    };
-}
-
-thread_local! {
-    /// While a test's runtime is built on this thread, what the build registered so far. A `const` thread-local
-    /// without a destructor: read from inside a libc call.
-    static BUILDING: Cell<Option<BuiltEpoll>> = const { Cell::new(None) };
-}
-
-/// Runs `build` (a runtime's build) and returns what it built with what it registered.
-#[inline(always)]
-pub(crate) fn capture_epoll<T>(build: impl FnOnce() -> T) -> (T, BuiltEpoll) {
-    BUILDING.set(Some(BuiltEpoll::UNSEEN));
-    let built = build();
-    (built, BUILDING.take().unwrap_or(BuiltEpoll::UNSEEN))
-}
-
-/// `fd` was registered with `epoll` on this thread; returns whether a runtime is being built here, whose own
-/// registration it then is. Called from inside libc's `epoll_ctl`: nothing here allocates or can panic.
-pub(crate) fn registered_on_this_thread(epoll: i32, fd: i32) -> bool {
-    BUILDING
-        .try_with(|building| {
-            let Some(mut built) = building.get() else {
-                return false;
-            };
-            if built.epoll == NONE {
-                (built.epoll, built.waker) = (epoll, fd);
-            } else if built.duplicate == NONE && epoll != built.epoll {
-                built.duplicate = epoll;
-            }
-            building.set(Some(built));
-            true
-        })
-        .unwrap_or(false)
-}
-
 /// The real I/O of one test's runtime.
 pub(crate) struct RealIo {
-    /// The runtime's epoll instance by both its numbers (`BuiltEpoll`): the first known from the build, the duplicate
-    /// perhaps found later. Read by every test as it starts and ends: a plain field where it can be.
-    epoll: i32,
-    duplicate: AtomicI32,
-    waker: i32,
-    /// What is registered now, beyond the runtime's baseline, in the order it came.
-    registered: Mutex<Vec<Registration>>,
-    /// How many of those are child processes: while one runs, the paused clock keeps to real time.
+    /// What is registered now, and the epoll instances registrations came through.
+    seen: Mutex<Seen>,
+    /// How many of the registrations are child processes: while one runs, the paused clock keeps to real time.
     children: AtomicU32,
     /// Registrations since the start, including those gone again.
     ever: AtomicU32,
+}
+
+struct Seen {
+    /// What is registered now, beyond the runtime's baseline, in the order it came.
+    registered: Vec<Registration>,
+    /// Each epoll instance a registration in the test's runtime went through, by number.
+    epolls: Vec<Epoll>,
+}
+
+/// An epoll instance registered with from inside the test's runtime.
+#[derive(Clone, Copy)]
+struct Epoll {
+    number: i32,
+    /// The runtime's own (tokio registers through a duplicate of the instance it made, another number for it), or that
+    /// of another runtime built inside it.
+    runtimes: bool,
+    /// For another runtime's: its waker, the first registration with it, by which a duplicate of it is known.
+    waker: i32,
+}
+
+/// What [`RealIo::added`] saw.
+pub(crate) struct Added {
+    /// The first registration through this epoll number: the registry now knows it as the test's.
+    pub(crate) new_epoll: bool,
+    /// The first real I/O of the test.
+    pub(crate) first: bool,
 }
 
 /// One file descriptor registered with the runtime, and what it was when registered: a socket's addresses are read
@@ -105,53 +72,87 @@ enum Kind {
 }
 
 impl RealIo {
-    /// No real I/O yet, on a runtime whose build registered `built` (from [`capture_epoll`]).
-    pub(crate) const fn new(built: BuiltEpoll) -> RealIo {
+    /// No real I/O yet; a constant, so that a test without any costs no calls.
+    pub(crate) const fn new() -> RealIo {
         RealIo {
-            epoll: built.epoll,
-            duplicate: AtomicI32::new(built.duplicate),
-            waker: built.waker,
-            registered: Mutex::new(Vec::new()),
+            seen: Mutex::new(Seen {
+                registered: Vec::new(),
+                epolls: Vec::new(),
+            }),
             children: AtomicU32::new(0),
             ever: AtomicU32::new(0),
         }
     }
 
-    /// The numbers of the runtime's epoll instance known to be this test's (`NONE` for one not known).
-    #[inline(always)]
-    pub(crate) fn epolls(&self) -> (i32, i32) {
-        (self.epoll, self.duplicate.load(Ordering::SeqCst))
+    /// Whether any real I/O was registered: only then does the registry know an epoll number as the test's.
+    pub(crate) fn any(&self) -> bool {
+        self.ever.load(Ordering::SeqCst) > 0
     }
 
-    /// Whether the duplicate that registrations go through is still to be found: the epoll instance is known, and a
-    /// registration with an epoll that lists `waker()` is the first through it.
-    pub(crate) fn duplicate_unknown(&self) -> bool {
-        self.epoll != NONE && self.duplicate.load(Ordering::SeqCst) == NONE
+    /// The numbers of the runtime's epoll instance that registrations came through.
+    pub(crate) fn runtimes_epolls(&self) -> Vec<i32> {
+        lock(&self.seen)
+            .epolls
+            .iter()
+            .filter(|epoll| epoll.runtimes)
+            .map(|epoll| epoll.number)
+            .collect()
     }
 
-    pub(crate) fn waker(&self) -> i32 {
-        self.waker
-    }
-
-    pub(crate) fn found_duplicate(&self, duplicate: i32) {
-        self.duplicate.store(duplicate, Ordering::SeqCst);
-    }
-
-    /// `fd` was registered with the runtime; returns whether it is the first real I/O of the test.
-    pub(crate) fn added(&self, fd: i32) -> bool {
+    /// `fd` was registered with `epoll` by a thread in the test's runtime. `None` when it is not the runtime's
+    /// registration but that of another runtime built inside it.
+    pub(crate) fn added(&self, epoll: i32, fd: i32) -> Option<Added> {
+        let known = lock(&self.seen)
+            .epolls
+            .iter()
+            .find(|known| known.number == epoll)
+            .map(|known| known.runtimes);
+        let runtimes = match known {
+            Some(runtimes) => runtimes,
+            None => self.first_through(epoll, fd),
+        };
+        if !runtimes {
+            return None;
+        }
         let kind = kind_of(fd);
         if matches!(kind, Kind::Child(..)) {
             self.children.fetch_add(1, Ordering::SeqCst);
         }
-        lock(&self.registered).push(Registration { fd, kind });
-        self.ever.fetch_add(1, Ordering::SeqCst) == 0
+        lock(&self.seen).registered.push(Registration { fd, kind });
+        Some(Added {
+            new_epoll: known.is_none(),
+            first: self.ever.fetch_add(1, Ordering::SeqCst) == 0,
+        })
+    }
+
+    /// The first registration through `epoll` seen in the test's runtime; returns whether `epoll` is the runtime's.
+    /// The runtime's own instance lists its waker, registered while it was built, beside `fd`. An instance that lists
+    /// `fd` alone is new: another runtime's being built (its waker), and so is a duplicate of it, which lists that
+    /// waker (tokio registers its signal pipe through one). Read once per epoll number and test.
+    fn first_through(&self, epoll: i32, fd: i32) -> bool {
+        let listed = registered_with(epoll);
+        let mut seen = lock(&self.seen);
+        let other_runtimes_waker = if listed == [fd] {
+            Some(fd)
+        } else {
+            seen.epolls
+                .iter()
+                .find(|known| !known.runtimes && listed.contains(&known.waker))
+                .map(|known| known.waker)
+        };
+        seen.epolls.push(Epoll {
+            number: epoll,
+            runtimes: other_runtimes_waker.is_none(),
+            waker: other_runtimes_waker.unwrap_or(-1),
+        });
+        other_runtimes_waker.is_none()
     }
 
     /// `fd` was deregistered from the runtime (it is about to be closed).
     pub(crate) fn removed(&self, fd: i32) {
-        let mut registered = lock(&self.registered);
-        if let Some(index) = registered.iter().position(|registration| registration.fd == fd) {
-            if matches!(registered.swap_remove(index).kind, Kind::Child(..)) {
+        let mut seen = lock(&self.seen);
+        if let Some(index) = seen.registered.iter().position(|registration| registration.fd == fd) {
+            if matches!(seen.registered.swap_remove(index).kind, Kind::Child(..)) {
                 self.children.fetch_sub(1, Ordering::SeqCst);
             }
         }
@@ -169,7 +170,8 @@ impl RealIo {
         if ever == 0 {
             return None;
         }
-        let now: Vec<(Kind, Option<Socket>)> = lock(&self.registered)
+        let now: Vec<(Kind, Option<Socket>)> = lock(&self.seen)
+            .registered
             .iter()
             .map(|registration| match &registration.kind {
                 Kind::Child(pid, program) => (
@@ -186,6 +188,17 @@ impl RealIo {
         }
         Some(parts.join(", "))
     }
+}
+
+/// The file descriptors registered with `epoll`, from its fdinfo in /proc.
+fn registered_with(epoll: i32) -> Vec<i32> {
+    let Ok(fdinfo) = std::fs::read_to_string(format!("/proc/self/fdinfo/{epoll}")) else {
+        return Vec::new();
+    };
+    fdinfo
+        .lines()
+        .filter_map(|line| line.strip_prefix("tfd:")?.split_whitespace().next()?.parse().ok())
+        .collect()
 }
 
 fn socket_of(registration: &Registration) -> Option<Socket> {
@@ -480,34 +493,85 @@ mod tests {
         );
     }
 
-    /// As tokio 1.54 builds: the waker through mio's epoll, the signal pipe through its duplicate.
+    /// A fresh epoll instance with `waker` registered, as a runtime's build leaves it.
+    #[cfg(target_os = "linux")]
+    fn epoll_with_waker() -> (std::os::fd::OwnedFd, std::os::fd::OwnedFd) {
+        use std::os::fd::FromRawFd;
+        // SAFETY: plain system calls; each returned descriptor is new and owned by the `OwnedFd` made of it.
+        unsafe {
+            let epoll = libc::epoll_create1(libc::EPOLL_CLOEXEC);
+            let waker = libc::eventfd(0, libc::EFD_CLOEXEC);
+            assert!(epoll >= 0 && waker >= 0, "no epoll or eventfd");
+            register(epoll, waker);
+            (
+                std::os::fd::OwnedFd::from_raw_fd(epoll),
+                std::os::fd::OwnedFd::from_raw_fd(waker),
+            )
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    fn register(epoll: i32, fd: i32) {
+        let mut event = libc::epoll_event {
+            events: libc::EPOLLIN as u32,
+            u64: 0,
+        };
+        // SAFETY: `event` is a live local; the kernel checks the descriptors.
+        let result = unsafe { libc::epoll_ctl(epoll, libc::EPOLL_CTL_ADD, fd, &raw mut event) };
+        assert_eq!(result, 0, "epoll_ctl: {}", std::io::Error::last_os_error());
+    }
+
+    /// What the test's runtime registers is the test's, whichever of the instance's numbers it goes through; the
+    /// registrations of another runtime built inside it (a new instance, then a duplicate of it) are not.
+    #[cfg(target_os = "linux")]
     #[test]
-    fn the_build_names_its_epoll_and_its_duplicate_and_nothing_else_does() {
-        assert!(!registered_on_this_thread(7, 8), "no runtime is being built");
-        let ((), built) = capture_epoll(|| {
-            assert!(registered_on_this_thread(3, 4));
-            assert!(registered_on_this_thread(5, 9));
-            assert!(registered_on_this_thread(5, 10));
-        });
-        assert_eq!(
-            built,
-            BuiltEpoll {
-                epoll: 3,
-                waker: 4,
-                duplicate: 5
-            }
+    fn the_runtimes_registrations_are_told_from_another_runtime_built_in_it() {
+        use std::os::fd::AsRawFd;
+        let io = RealIo::new();
+        let (epoll, _waker) = epoll_with_waker();
+        let duplicate = epoll.try_clone().expect("a duplicate");
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("a socket");
+        register(duplicate.as_raw_fd(), socket.as_raw_fd());
+        let added = io
+            .added(duplicate.as_raw_fd(), socket.as_raw_fd())
+            .expect("the runtime's");
+        assert!(added.new_epoll && added.first);
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        register(duplicate.as_raw_fd(), reader.as_raw_fd());
+        let added = io
+            .added(duplicate.as_raw_fd(), reader.as_raw_fd())
+            .expect("the runtime's");
+        assert!(!added.new_epoll && !added.first);
+
+        // Another runtime's build: its waker with a new instance, its signal pipe through a duplicate of that.
+        // SAFETY: plain system calls; each descriptor is closed below.
+        let (other, other_waker) = unsafe {
+            (
+                libc::epoll_create1(libc::EPOLL_CLOEXEC),
+                libc::eventfd(0, libc::EFD_CLOEXEC),
+            )
+        };
+        register(other, other_waker);
+        assert!(
+            io.added(other, other_waker).is_none(),
+            "another runtime's waker was taken for the test's"
         );
-        let (_, built) = capture_epoll(|| registered_on_this_thread(3, 4));
-        assert_eq!(
-            built,
-            BuiltEpoll {
-                epoll: 3,
-                waker: 4,
-                duplicate: NONE
-            }
+        // SAFETY: `other` is open; the duplicate is closed below.
+        let other_duplicate = unsafe { libc::fcntl(other, libc::F_DUPFD_CLOEXEC, 3) };
+        register(other_duplicate, writer.as_raw_fd());
+        assert!(
+            io.added(other_duplicate, writer.as_raw_fd()).is_none(),
+            "another runtime's signal pipe was taken for the test's"
         );
-        let ((), built) = capture_epoll(|| ());
-        assert_eq!(built, BuiltEpoll::UNSEEN);
+        assert_eq!(io.runtimes_epolls(), [duplicate.as_raw_fd()]);
+        let address = socket.local_addr().expect("an address");
+        assert_eq!(io.describe(), Some(format!("1 UDP socket on {address}, 1 pipe")));
+        // SAFETY: the three descriptors made above, closed once.
+        unsafe {
+            libc::close(other_duplicate);
+            libc::close(other_waker);
+            libc::close(other);
+        }
     }
 
     #[cfg(target_os = "linux")]
@@ -516,10 +580,19 @@ mod tests {
         use std::os::fd::AsRawFd;
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
         let client = std::net::TcpStream::connect(listener.local_addr().expect("an address")).expect("connected");
-        let io = RealIo::new(BuiltEpoll::UNSEEN);
-        assert!(io.describe().is_none());
-        assert!(io.added(client.as_raw_fd()));
-        assert!(!io.added(listener.as_raw_fd()));
+        let (epoll, _waker) = epoll_with_waker();
+        register(epoll.as_raw_fd(), client.as_raw_fd());
+        register(epoll.as_raw_fd(), listener.as_raw_fd());
+        let io = RealIo::new();
+        assert!(io.describe().is_none() && !io.any());
+        assert!(
+            io.added(epoll.as_raw_fd(), client.as_raw_fd())
+                .is_some_and(|added| added.first)
+        );
+        assert!(
+            io.added(epoll.as_raw_fd(), listener.as_raw_fd())
+                .is_some_and(|added| !added.first)
+        );
         let server = listener.local_addr().expect("an address");
         assert_eq!(
             io.describe().expect("described"),

@@ -3,9 +3,11 @@
 //!
 //! tokio (through mio) registers each socket, pipe and pidfd with libc's `epoll_ctl`. ws-test defines `epoll_ctl` in
 //! the test binary, which the static linker binds every call of the program to in place of glibc's (symbol
-//! interposition), and makes the system call itself. Each call costs one load of a bitmap more, unless its epoll
-//! instance is a running test's; a test's runtime is known by its epoll instance, found while the runtime is built
-//! (`observe/real_io.rs`, `capture_epoll`) and kept in the registry with the test.
+//! interposition), and makes the system call itself. A registration counts for the test whose runtime the calling
+//! thread is in, as tokio registers with the driver of that runtime (`setup/registry.rs`, `io_added`); a
+//! deregistration, which may be made on any thread, for the test that owns the epoll instance it goes through, known
+//! from the test's first registration. A test's runtime is built before any thread is in it, so its build's own
+//! registrations cost it one look at the calling thread's runtime, and nothing else.
 //!
 //! Active on Linux with glibc, dynamically linked (the default there), with the `libc-hooks` feature (on by default):
 //! `cfg(ws_test_libc_hooks)`, set by `build.rs`. Elsewhere nothing is defined, so nothing can clash at link time: a
@@ -15,11 +17,8 @@
 //!
 //! [`RealIo`]: crate::observe::real_io::RealIo
 
-use crate::observe::real_io::BuiltEpoll;
-
 #[cfg(ws_test_libc_hooks)]
 mod hook {
-    use crate::observe::real_io;
     use crate::setup::inside_libc::inside_libc;
     use crate::setup::registry;
 
@@ -48,22 +47,17 @@ mod hook {
     }
 
     fn seen(epoll: libc::c_int, op: libc::c_int, fd: libc::c_int) {
-        let added = op == libc::EPOLL_CTL_ADD;
-        // A runtime's own registrations while it is built: never real I/O, and never a search for a duplicate (each
-        // would read /proc while another test's duplicate is unknown).
-        if added && real_io::registered_on_this_thread(epoll, fd) {
-            return;
+        if op == libc::EPOLL_CTL_ADD {
+            let _ = inside_libc(|| registry::io_added(epoll, fd));
+        } else if op == libc::EPOLL_CTL_DEL && registry::epoll_watched(epoll) {
+            let _ = inside_libc(|| registry::io_removed(epoll, fd));
         }
-        let for_a_test = registry::epoll_watched(epoll) || (added && registry::duplicates_unknown());
-        if !for_a_test || !(added || op == libc::EPOLL_CTL_DEL) {
-            return;
-        }
-        let _ = inside_libc(|| registry::io_registered(epoll, fd, added));
     }
 
     /// Keeps the hooks in every test binary: the linker takes an archive's member only for a symbol the program
-    /// already needs, and mio and std, which call them, come after ws-test in the link. Inlined into the runtime's
-    /// build, whose code then names each hook, so the members that define them are always taken.
+    /// already needs, and mio and std, which call them, come after ws-test in the link. Inlined into code that every
+    /// test binary has (the monitor thread's start, once per process), which then names each hook, so the members that
+    /// define them are always taken.
     #[inline(always)]
     pub(super) fn linked() {
         std::hint::black_box(epoll_ctl as unsafe extern "C" fn(_, _, _, _) -> _);
@@ -78,10 +72,8 @@ mod hook {
     pub(super) fn linked() {}
 }
 
-/// Builds a test's runtime with `build`, and returns it with what its build registered, when registrations are seen
-/// here.
+/// Names the hooks, so that they are linked into every test binary (see `hook::linked`).
 #[inline(always)]
-pub(crate) fn build_watched<T>(build: impl FnOnce() -> T) -> (T, BuiltEpoll) {
+pub(crate) fn linked() {
     hook::linked();
-    crate::observe::real_io::capture_epoll(build)
 }

@@ -9,6 +9,7 @@
 use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
 
+use crate::setup::io_registrations;
 use crate::setup::registry::{self, Probe, Registered};
 
 /// How often each probe is checked: fine enough for budgets in milliseconds, cheap enough to go unnoticed.
@@ -24,6 +25,9 @@ static STARTED: Once = Once::new();
 /// Starts the monitor thread, once per process.
 pub(crate) fn start() {
     STARTED.call_once(|| {
+        // Code that every test binary links and runs once: the place to name libc's hooks, so that the linker keeps
+        // them, at no cost to each test.
+        io_registrations::linked();
         if let Err(error) = std::thread::Builder::new()
             .name("ws-test-monitor".into())
             .spawn(monitor)

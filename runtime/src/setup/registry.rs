@@ -15,7 +15,7 @@ use crate::lock::lock;
 use crate::observe::activity::Activity;
 use crate::observe::clock::Clocks;
 use crate::observe::network_call::NetworkCall;
-use crate::observe::real_io::{BuiltEpoll, RealIo};
+use crate::observe::real_io::RealIo;
 use crate::setup::interrupt::Interrupt;
 use crate::setup::settings::Settings;
 
@@ -134,12 +134,10 @@ struct TaskPanics {
 
 impl RunningTest {
     /// The entry of a test whose runtime is built and whose clocks started; the test is registered by [`register`].
-    /// `epoll` is what its runtime's build registered, as `io_registrations::build_watched` found it.
     pub(crate) fn new(
         clocks: Clocks,
         settings: &Settings,
         activity: Arc<Activity>,
-        epoll: BuiltEpoll,
         on_real_io: OnRealIo,
     ) -> RunningTest {
         RunningTest {
@@ -157,7 +155,7 @@ impl RunningTest {
                 _ => Some(const { TaskPanics::new() }),
             }),
             real_io: const { std::sync::atomic::AtomicBool::new(false) },
-            io: RealIo::new(epoll),
+            io: const { RealIo::new() },
             on_real_io,
             network_guarded: settings.network.is_some(),
         }
@@ -329,10 +327,9 @@ impl Drop for Registration {
             if running.tests[index].id == self.id {
                 let gone = running.tests.swap_remove(index);
                 let io = &gone.test.running().io;
-                if io.duplicate_unknown() {
-                    DUPLICATES_UNKNOWN.fetch_sub(1, Ordering::SeqCst);
+                if io.any() {
+                    disown_epolls(io, self.id);
                 }
-                disown_epolls(io, self.id);
                 if gone.test.running().network_guarded {
                     NETWORKS_GUARDED.fetch_sub(1, Ordering::SeqCst);
                 }
@@ -342,30 +339,22 @@ impl Drop for Registration {
     }
 }
 
-/// Which running test each epoll instance belongs to, by its number: the test's id + 1, 0 for none. libc's
-/// `epoll_ctl` asks it on every call in the process, so it is read without the registry's lock; a number is taken
-/// back only by the test that holds it (a finished test's runtime closes its epoll before its registration is
+/// Which running test each epoll instance belongs to, by its number: the test's id + 1, 0 for none. Set at the first
+/// registration through it in the test's runtime; libc's `epoll_ctl` asks it for every deregistration in the process
+/// (which may be made on any thread, where the I/O is dropped), so it is read without the registry's lock. A number is
+/// taken back only by the test that holds it (a finished test's runtime closes its epoll before its registration is
 /// dropped, and the number may be a new test's by then). A runtime whose epoll's number is too large for it is not
-/// watched (the process has a thousand files open).
+/// watched for deregistrations (the process has a thousand files open).
 static EPOLL_OWNERS: [AtomicU64; 1024] = [const { AtomicU64::new(0) }; 1024];
 
-/// The slot of `epoll`'s number, if it has one. Casts rather than conversions, and no loops over the two numbers: every
-/// test owns and disowns its epoll, and each call is a cold one in a debug build (BENCHMARKS.md, "Cold code").
-#[inline(always)]
+/// The slot of `epoll`'s number, if it has one.
 fn owner_slot(epoll: i32) -> Option<&'static AtomicU64> {
-    if epoll >= 0 && (epoll as usize) < EPOLL_OWNERS.len() {
-        Some(&EPOLL_OWNERS[epoll as usize])
-    } else {
-        None
-    }
+    EPOLL_OWNERS.get(usize::try_from(epoll).ok()?)
 }
 
 /// The test that owns `epoll`, as its id + 1; 0 for none.
 fn owner_of(epoll: i32) -> u64 {
-    match owner_slot(epoll) {
-        Some(slot) => slot.load(Ordering::SeqCst),
-        None => 0,
-    }
+    owner_slot(epoll).map_or(0, |slot| slot.load(Ordering::SeqCst))
 }
 
 #[cfg_attr(not(ws_test_libc_hooks), allow(dead_code))]
@@ -374,83 +363,51 @@ pub(crate) fn epoll_watched(epoll: i32) -> bool {
     owner_of(epoll) != 0
 }
 
-fn own_epolls(io: &RealIo, id: u64) {
-    let (epoll, duplicate) = io.epolls();
-    if let Some(slot) = owner_slot(epoll) {
-        slot.store(id + 1, Ordering::SeqCst);
-    }
-    if let Some(slot) = owner_slot(duplicate) {
-        slot.store(id + 1, Ordering::SeqCst);
-    }
-}
-
 fn disown_epolls(io: &RealIo, id: u64) {
-    let (epoll, duplicate) = io.epolls();
-    if let Some(slot) = owner_slot(epoll) {
-        let _ = slot.compare_exchange(id + 1, 0, Ordering::SeqCst, Ordering::SeqCst);
-    }
-    if let Some(slot) = owner_slot(duplicate) {
-        let _ = slot.compare_exchange(id + 1, 0, Ordering::SeqCst, Ordering::SeqCst);
-    }
-}
-
-#[cfg_attr(not(ws_test_libc_hooks), allow(dead_code))]
-/// How many running tests' runtimes have an epoll whose duplicate is still unknown (`observe/real_io.rs`).
-static DUPLICATES_UNKNOWN: AtomicUsize = AtomicUsize::new(0);
-
-#[cfg_attr(not(ws_test_libc_hooks), allow(dead_code))]
-/// Whether a registration with an epoll not watched may be the first through a running test's runtime's duplicate.
-pub(crate) fn duplicates_unknown() -> bool {
-    DUPLICATES_UNKNOWN.load(Ordering::SeqCst) > 0
-}
-
-#[cfg_attr(not(ws_test_libc_hooks), allow(dead_code))]
-/// `fd` was registered with (`added`) or deregistered from `epoll`: watched, or perhaps the duplicate of a running
-/// test's runtime's epoll. Called from inside libc's `epoll_ctl`, on any thread.
-pub(crate) fn io_registered(epoll: i32, fd: i32, added: bool) {
-    let owner = owner_of(epoll);
-    // Read before the lock, for an epoll no test owns yet: the registrations it holds, among which a runtime's waker
-    // says whose duplicate it is.
-    let listed = if owner == 0 { registered_with(epoll) } else { Vec::new() };
-    let test = {
-        let running = running();
-        let mut found = None;
-        for entry in &running.tests {
-            let io = &entry.test.running().io;
-            if owner == entry.id + 1 {
-                found = Some(Arc::clone(&entry.test));
-                break;
-            }
-            if owner == 0 && io.duplicate_unknown() && listed.contains(&io.waker()) {
-                io.found_duplicate(epoll);
-                DUPLICATES_UNKNOWN.fetch_sub(1, Ordering::SeqCst);
-                own_epolls(io, entry.id);
-                found = Some(Arc::clone(&entry.test));
-                break;
-            }
+    for epoll in io.runtimes_epolls() {
+        if let Some(slot) = owner_slot(epoll) {
+            let _ = slot.compare_exchange(id + 1, 0, Ordering::SeqCst, Ordering::SeqCst);
         }
-        found
+    }
+}
+
+#[cfg_attr(not(ws_test_libc_hooks), allow(dead_code))]
+/// `fd` was registered with `epoll`, on any thread: the test's when the thread is in a test's runtime (tokio registers
+/// with the driver of the runtime the caller is in). Called from inside libc's `epoll_ctl`.
+pub(crate) fn io_added(epoll: i32, fd: i32) {
+    let Ok(runtime) = Handle::try_current() else {
+        return;
     };
-    let Some(test) = test else {
+    let Some((id, test)) = find_entry(runtime.id()) else {
         return;
     };
     let running = test.running();
-    if !added {
-        running.io.removed(fd);
-    } else if running.io.added(fd) {
+    let Some(added) = running.io.added(epoll, fd) else {
+        return;
+    };
+    if added.new_epoll {
+        if let Some(slot) = owner_slot(epoll) {
+            slot.store(id + 1, Ordering::SeqCst);
+        }
+    }
+    if added.first {
         (running.on_real_io)(&test);
     }
 }
 
-/// The file descriptors registered with `epoll`, from its fdinfo in /proc.
-fn registered_with(epoll: i32) -> Vec<i32> {
-    let Ok(fdinfo) = std::fs::read_to_string(format!("/proc/self/fdinfo/{epoll}")) else {
-        return Vec::new();
-    };
-    fdinfo
-        .lines()
-        .filter_map(|line| line.strip_prefix("tfd:")?.split_whitespace().next()?.parse().ok())
-        .collect()
+#[cfg_attr(not(ws_test_libc_hooks), allow(dead_code))]
+/// `fd` was deregistered from `epoll`, a running test's (`epoll_watched`), on any thread. Called from inside libc's
+/// `epoll_ctl`.
+pub(crate) fn io_removed(epoll: i32, fd: i32) {
+    let owner = owner_of(epoll);
+    let test = running()
+        .tests
+        .iter()
+        .find(|entry| owner == entry.id + 1)
+        .map(|entry| Arc::clone(&entry.test));
+    if let Some(test) = test {
+        test.running().io.removed(fd);
+    }
 }
 
 /// Makes the test findable by its runtime, and watched by the monitor thread, until the returned [`Registration`] is
@@ -460,11 +417,6 @@ pub(crate) fn register(runtime: &Handle, test: Arc<dyn Registered>) -> Registrat
     let mut running = running();
     let id = running.next_id;
     running.next_id += 1;
-    let io = &test.running().io;
-    own_epolls(io, id);
-    if io.duplicate_unknown() {
-        DUPLICATES_UNKNOWN.fetch_add(1, Ordering::SeqCst);
-    }
     if test.running().network_guarded {
         NETWORKS_GUARDED.fetch_add(1, Ordering::SeqCst);
     }
@@ -513,10 +465,15 @@ pub(crate) fn current() -> Option<Arc<dyn Registered>> {
 }
 
 pub(crate) fn find(runtime: Id) -> Option<Arc<dyn Registered>> {
+    find_entry(runtime).map(|(_, test)| test)
+}
+
+/// The test whose runtime is `runtime`, with its number.
+fn find_entry(runtime: Id) -> Option<(u64, Arc<dyn Registered>)> {
     let running = running();
     for entry in &running.tests {
         if entry.runtime == runtime {
-            return Some(Arc::clone(&entry.test));
+            return Some((entry.id, Arc::clone(&entry.test)));
         }
     }
     None
@@ -563,7 +520,6 @@ mod tests {
             Clocks::start(runtime.handle(), None),
             &settings,
             Activity::shared(),
-            BuiltEpoll::UNSEEN,
             |_| {},
         )))
     }
@@ -667,30 +623,23 @@ mod tests {
         );
     }
 
-    /// A runtime whose build registered nothing through its epoll's duplicate (tokio without its signal driver): the
-    /// duplicate is found at the first registration through it, by the waker the epoll lists, and from then on
-    /// every registration is the test's; another runtime's registrations are not.
+    /// What is registered in the test's runtime is the test's, on whatever thread, and is seen to go when it is
+    /// deregistered; what another runtime registers is not, nor the build of a runtime inside the test's (a
+    /// fixture's). Without the hooks nothing is seen at all.
     #[cfg(ws_test_libc_hooks)]
     #[test]
-    fn an_epoll_whose_duplicate_is_unknown_is_found_by_its_waker() {
-        let (runtime, built) = crate::setup::io_registrations::build_watched(runtime);
-        assert!(
-            built.epoll >= 0 && built.waker >= 0,
-            "the build registered nothing: {built:?}"
-        );
-        let settings = Settings::resolve(&Options::new("registry::duplicate".to_string().into())).expect("settings");
+    fn a_registration_is_the_tests_whose_runtime_makes_it() {
+        let runtime = runtime();
+        let settings = Settings::resolve(&Options::new("registry::real_io".to_string().into())).expect("settings");
         let test = Arc::new(Bare(RunningTest::new(
             Clocks::start(runtime.handle(), None),
             &settings,
             Activity::shared(),
-            BuiltEpoll { duplicate: -1, ..built },
             |test| {
                 test.running().real_io_in_play();
             },
         )));
         let registration = register(runtime.handle(), Arc::clone(&test) as Arc<dyn Registered>);
-        assert!(test.0.io.duplicate_unknown());
-        // Another runtime's socket, registered meanwhile, is not the test's.
         let other = self::runtime();
         let other_listener = other
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -699,16 +648,38 @@ mod tests {
             !test.0.real_io_seen(),
             "another runtime's socket was taken for the test's"
         );
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .expect("a port");
+        let (fixture, listener) = runtime.block_on(async {
+            let fixture = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            let fixture_listener = fixture
+                .spawn(async { tokio::net::TcpListener::bind("127.0.0.1:0").await })
+                .await
+                .expect("bound")
+                .expect("a port");
+            assert!(
+                !test.0.real_io_seen(),
+                "a runtime built in the test's runtime was taken for the test's I/O"
+            );
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+            drop(fixture_listener);
+            (fixture, listener)
+        });
         assert!(test.0.real_io_seen(), "the test's own socket was not seen");
-        assert!(!test.0.io.duplicate_unknown());
         let address = listener.local_addr().expect("an address");
         assert_eq!(
             test.0.io.describe().as_deref(),
             Some(&*format!("1 TCP listener on {address}"))
         );
-        drop((listener, other_listener, registration));
+        // Dropped on another thread than the runtime's, outside it.
+        std::thread::spawn(move || drop(listener)).join().expect("dropped");
+        assert_eq!(test.0.io.describe().as_deref(), Some("1 more closed earlier"));
+        drop((fixture, other_listener, other, registration));
+        assert!(
+            test.0.io.runtimes_epolls().iter().all(|&epoll| !epoll_watched(epoll)),
+            "the test's epoll is still watched after its registration was dropped"
+        );
     }
 }

@@ -9,24 +9,15 @@ use tokio::runtime::{Handle, LocalOptions, LocalRuntime, Runtime};
 
 use crate::config::Flavor;
 use crate::observe::activity::Activity;
-use crate::observe::real_io::BuiltEpoll;
 #[cfg(tokio_unstable)]
 use crate::observe::spawn_locations::SpawnLocations;
-use crate::setup::io_registrations;
 use crate::setup::settings::Settings;
 
 /// How long shutdown waits for `spawn_blocking` jobs that are still running; after that they are left to finish on
 /// their own threads (tokio would otherwise wait for them without limit).
 pub(crate) const SHUTDOWN_TIMEOUT: Duration = Duration::from_millis(500);
 
-pub(crate) struct TestRuntime {
-    runtime: Flavored,
-    /// What its build registered with its I/O driver: its epoll instance, where registrations are seen
-    /// (`io_registrations.rs`).
-    epoll: BuiltEpoll,
-}
-
-enum Flavored {
+pub(crate) enum TestRuntime {
     Shared(Runtime),
     Local(LocalRuntime),
 }
@@ -44,47 +35,42 @@ impl TestRuntime {
             #[cfg(tokio_unstable)]
             spawn_locations,
         );
-        let (built, epoll) = if matches!(settings.flavor, Flavor::Local) {
-            io_registrations::build_watched(|| TestRuntime::build_local(&mut builder))
+        if matches!(settings.flavor, Flavor::Local) {
+            TestRuntime::build_local(&mut builder)
         } else {
-            io_registrations::build_watched(|| TestRuntime::build_shared(&mut builder))
-        };
-        built.map(|runtime| Box::new(TestRuntime { runtime, epoll }))
-    }
-
-    // One function per kind, so that each frame tokio builds under holds one kind's temporaries.
-    fn build_shared(builder: &mut tokio::runtime::Builder) -> std::io::Result<Flavored> {
-        builder.build().map(Flavored::Shared)
-    }
-
-    fn build_local(builder: &mut tokio::runtime::Builder) -> std::io::Result<Flavored> {
-        builder.build_local(LocalOptions::default()).map(Flavored::Local)
-    }
-
-    pub(crate) fn handle(&self) -> &Handle {
-        match &self.runtime {
-            Flavored::Shared(runtime) => runtime.handle(),
-            Flavored::Local(runtime) => runtime.handle(),
+            TestRuntime::build_shared(&mut builder)
         }
     }
 
-    /// What its build registered with its I/O driver, for the test's entry: its epoll instance, where registrations are
-    /// seen.
-    pub(crate) fn epoll(&self) -> BuiltEpoll {
-        self.epoll
+    // One function per kind, so that each frame tokio builds under holds one kind's temporaries.
+    fn build_shared(builder: &mut tokio::runtime::Builder) -> std::io::Result<Box<TestRuntime>> {
+        builder.build().map(|runtime| Box::new(TestRuntime::Shared(runtime)))
+    }
+
+    fn build_local(builder: &mut tokio::runtime::Builder) -> std::io::Result<Box<TestRuntime>> {
+        builder
+            .build_local(LocalOptions::default())
+            .map(|runtime| Box::new(TestRuntime::Local(runtime)))
+    }
+
+    pub(crate) fn handle(&self) -> &Handle {
+        match self {
+            TestRuntime::Shared(runtime) => runtime.handle(),
+            TestRuntime::Local(runtime) => runtime.handle(),
+        }
     }
 
     pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
-        match &self.runtime {
-            Flavored::Shared(runtime) => runtime.block_on(future),
-            Flavored::Local(runtime) => runtime.block_on(future),
+        match self {
+            TestRuntime::Shared(runtime) => runtime.block_on(future),
+            TestRuntime::Local(runtime) => runtime.block_on(future),
         }
     }
 
     pub(crate) fn shut_down(self) {
-        match self.runtime {
-            Flavored::Shared(runtime) => runtime.shutdown_timeout(SHUTDOWN_TIMEOUT),
-            Flavored::Local(runtime) => runtime.shutdown_timeout(SHUTDOWN_TIMEOUT),
+        match self {
+            TestRuntime::Shared(runtime) => runtime.shutdown_timeout(SHUTDOWN_TIMEOUT),
+            TestRuntime::Local(runtime) => runtime.shutdown_timeout(SHUTDOWN_TIMEOUT),
         }
     }
 }
