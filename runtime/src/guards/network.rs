@@ -5,12 +5,14 @@
 //! where it tried to go. Only the first refusal is reported; later ones are refused as well.
 
 use std::net::IpAddr;
+use std::path::Path;
 use std::sync::{Mutex, OnceLock};
 
 use crate::config::Network;
 use crate::guards::TestContext;
 use crate::lock::lock;
 use crate::observe::network_call::NetworkCall;
+use crate::observe::user_code;
 use crate::report::{Failure, Kind};
 
 /// What the guard saw of a test's calls.
@@ -143,20 +145,18 @@ fn escaped(test: &TestContext, call: &NetworkCall, network: &Network) -> Failure
     }
 }
 
-/// The first frame of `trace` in the test's own Rust code: neither the standard library, nor a dependency, nor
-/// ws-test. A call made on the blocking pool for the test (tokio's `lookup_host`) has none.
+/// The first frame of `trace` in the test's own Rust code (`observe/user_code.rs`). A call made on the blocking pool
+/// for the test (tokio's `lookup_host`) has none.
 fn call_site(trace: &std::backtrace::Backtrace) -> Option<String> {
-    let trace = trace.to_string();
-    let own = env!("CARGO_MANIFEST_DIR");
     trace
+        .to_string()
         .lines()
         .filter_map(|line| line.trim().strip_prefix("at "))
-        .find(|path| {
-            path.split(':').next().is_some_and(|file| file.ends_with(".rs"))
-                && !path.starts_with("/rustc/")
-                && !path.contains("/.cargo/registry/")
-                && !path.contains("/.cargo/git/")
-                && !path.starts_with(own)
+        .find(|place| {
+            place
+                .split(':')
+                .next()
+                .is_some_and(|file| file.ends_with(".rs") && user_code::is_users(Path::new(file)))
         })
         .map(str::to_string)
 }

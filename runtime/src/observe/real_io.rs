@@ -362,14 +362,7 @@ fn program_of(_pid: u32) -> Option<String> {
 
 #[cfg(target_os = "linux")]
 fn read_socket(fd: i32) -> Socket {
-    let option = |name: libc::c_int| {
-        let mut value: libc::c_int = 0;
-        let mut length = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
-        // SAFETY: `value` and `length` are live locals of the sizes given; on a closed or reused descriptor the call
-        // fails or reads another socket's option, which can only make the report's words wrong.
-        let result = unsafe { libc::getsockopt(fd, libc::SOL_SOCKET, name, (&raw mut value).cast(), &raw mut length) };
-        (result == 0).then_some(value)
-    };
+    let option = |name| socket_option(fd, name);
     let transport = match (option(libc::SO_DOMAIN), option(libc::SO_TYPE)) {
         (Some(libc::AF_UNIX), _) => "Unix",
         (_, Some(libc::SOCK_STREAM)) => "TCP",
@@ -382,6 +375,18 @@ fn read_socket(fd: i32) -> Socket {
         local: address(fd, libc::getsockname),
         peer: address(fd, libc::getpeername),
     }
+}
+
+/// A socket-level option of `fd` (`SO_TYPE`, `SO_DOMAIN`, ...), `None` when it cannot be read (not a socket, closed).
+/// Shared by the reports (what a registered socket is) and the network guard (TCP or UDP).
+#[cfg(target_os = "linux")]
+pub(crate) fn socket_option(fd: i32, name: libc::c_int) -> Option<libc::c_int> {
+    let mut value: libc::c_int = 0;
+    let mut length = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `value` and `length` are live locals of the sizes given; on a closed or reused descriptor the call fails
+    // or reads another socket's option, which can only make the words that describe it wrong.
+    let result = unsafe { libc::getsockopt(fd, libc::SOL_SOCKET, name, (&raw mut value).cast(), &raw mut length) };
+    (result == 0).then_some(value)
 }
 
 #[cfg(not(target_os = "linux"))]

@@ -17,6 +17,7 @@ mod dumps {
     use tokio::runtime::dump::{Backtrace, Trace};
 
     use super::Origin;
+    use crate::observe::user_code;
 
     /// Await points shown per chain, and distinct tasks shown per report: a report stays short enough to read.
     const MOST_AWAITS: usize = 6;
@@ -82,7 +83,7 @@ mod dumps {
                 let (Some(file), Some(line)) = (symbol.filename(), symbol.lineno()) else {
                     continue;
                 };
-                if !is_users(file) {
+                if !user_code::is_users(file) {
                     continue;
                 }
                 let place = match symbol.colno() {
@@ -100,18 +101,6 @@ mod dumps {
         }
         places.truncate(MOST_AWAITS);
         Some(places.join(", in "))
-    }
-
-    /// Not std's, a dependency's (tokio's among them) or ws-test's own.
-    fn is_users(file: &Path) -> bool {
-        let path = file.to_string_lossy();
-        let ours = concat!(env!("CARGO_MANIFEST_DIR"), "/src/");
-        !(path.starts_with("/rustc/")
-            || path.contains("/.cargo/registry/")
-            || path.contains("/.cargo/git/")
-            || path.contains("/lib/rustlib/")
-            || path.starts_with(ours)
-            || file.is_relative() && path.starts_with("library/"))
     }
 
     /// Relative to the workspace (the nearest directory up from the tests' with a `Cargo.lock`), as compiler messages

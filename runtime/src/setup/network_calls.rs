@@ -16,7 +16,7 @@ mod hook {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use crate::observe::network_call::NetworkCall;
-    use crate::observe::real_io::ip_address;
+    use crate::observe::real_io::{ip_address, socket_option};
     use crate::setup::inside_libc::{inside_libc, set_errno};
     use crate::setup::registry;
 
@@ -175,21 +175,9 @@ mod hook {
     }
 
     fn transport(fd: c_int) -> &'static str {
-        let mut kind: c_int = 0;
-        let mut length = std::mem::size_of::<c_int>() as libc::socklen_t;
-        // SAFETY: `kind` and `length` are live locals of the sizes given.
-        let read = unsafe {
-            libc::getsockopt(
-                fd,
-                libc::SOL_SOCKET,
-                libc::SO_TYPE,
-                (&raw mut kind).cast(),
-                &raw mut length,
-            )
-        };
-        match (read, kind) {
-            (0, libc::SOCK_STREAM) => "TCP",
-            (0, libc::SOCK_DGRAM) => "UDP",
+        match socket_option(fd, libc::SO_TYPE) {
+            Some(libc::SOCK_STREAM) => "TCP",
+            Some(libc::SOCK_DGRAM) => "UDP",
             _ => "IP",
         }
     }

@@ -375,10 +375,7 @@ fn disown_epolls(io: &RealIo, id: u64) {
 /// `fd` was registered with `epoll`, on any thread: the test's when the thread is in a test's runtime (tokio registers
 /// with the driver of the runtime the caller is in). Called from inside libc's `epoll_ctl`.
 pub(crate) fn io_added(epoll: i32, fd: i32) {
-    let Ok(runtime) = Handle::try_current() else {
-        return;
-    };
-    let Some((id, test)) = find_entry(runtime.id()) else {
+    let Some((id, test)) = current_entry() else {
         return;
     };
     let running = test.running();
@@ -461,7 +458,12 @@ pub(crate) fn name_resolved(name: &str, addresses: &[std::net::IpAddr]) {
 
 /// The test whose runtime the caller runs on.
 pub(crate) fn current() -> Option<Arc<dyn Registered>> {
-    find(Handle::try_current().ok()?.id())
+    current_entry().map(|(_, test)| test)
+}
+
+/// The test whose runtime the caller runs on, with its number.
+fn current_entry() -> Option<(u64, Arc<dyn Registered>)> {
+    find_entry(Handle::try_current().ok()?.id())
 }
 
 pub(crate) fn find(runtime: Id) -> Option<Arc<dyn Registered>> {
